@@ -1,0 +1,460 @@
+/*
+ * switch.S - the amd64 (System V) trampoline of cg.
+ *
+ * A generator runs on its resumer's stack, in a fixed range called its home
+ * (picture and offsets: frame_layout.h). Four routines move it between its
+ * home and its slice buffer on the heap:
+ *
+ *   cg_arch_start             first resume: fix the home, call the entry
+ *   cg_arch_resume            copy the slice back home and jump into it
+ *   cg_arch_yield             copy the slice out and jump back to the resumer
+ *   cg_arch_resume_displaced  resume for unwinding when the resumer's own
+ *                             frames reach into the home: park them first
+ *
+ * What is saved:
+ *   - rbx, rbp, r12-r15 (callee-saved): the resumer's are pushed on its own
+ *     stack, the generator's go into its control block.
+ *   - The MXCSR control bits and the x87 control word (callee-saved by the
+ *     ABI): each side keeps its own. They are read on every switch and
+ *     written only when the two sides differ, since writing them is slow.
+ * What is not saved, and why:
+ *   - rax, rcx, rdx, rsi, rdi, r8-r11, all vector registers, the MXCSR and
+ *     x87 status flags: caller-saved, dead across the call that switches.
+ *   - The signal mask and thread-local storage: they belong to the thread,
+ *     and a generator never leaves its thread.
+ *   - The C++ exception-handling globals: the C++ core swaps them.
+ *
+ * Two rules hold at every instruction:
+ *   - Nothing is written to the stack below rsp: before a slice is copied
+ *     into the home, rsp is moved to the slice bottom. A signal handler,
+ *     which the kernel runs below rsp, can then never overwrite a byte being
+ *     copied, and it can arrive at any instruction.
+ *   - Switches end with `jmp *reg`, never `ret` into the other side: a `ret`
+ *     would mispredict on the return stack buffer on both switches of every
+ *     round trip.
+ *
+ * Slices are [generator sp at yield, slice top). Both ends are 8 mod 16, so
+ * a slice is a multiple of 16 bytes and is copied in 16-byte units.
+ */
+
+#include "frame_layout.h"
+
+/* ---------------------------------------------------------------- macros */
+
+/* Push the resumer's callee-saved registers and FP control state below its
+ * return address (CG_RESUMER_* layout), with CFI for each push. */
+.macro SAVE_RESUMER
+        push    %rbp                            /* resumer's rbp */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %rbp, 0
+        push    %rbx                            /* resumer's rbx */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %rbx, 0
+        push    %r12                            /* resumer's r12 */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %r12, 0
+        push    %r13                            /* resumer's r13 */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %r13, 0
+        push    %r14                            /* resumer's r14 */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %r14, 0
+        push    %r15                            /* resumer's r15 */
+        .cfi_adjust_cfa_offset 8
+        .cfi_rel_offset %r15, 0
+        sub     $8, %rsp                        /* room for the FP control words */
+        .cfi_adjust_cfa_offset 8
+        stmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
+        fnstcw  CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
+.endm
+
+/* CFI for code running with rsp at a saved resumer sp: the frame being
+ * described is the resumer's call into the trampoline. */
+.macro RESUMER_FRAME_CFI
+        .cfi_def_cfa %rsp, CG_RESUMER_FRAME_SIZE
+        .cfi_offset %rbp, CG_RESUMER_RBP - CG_RESUMER_FRAME_SIZE
+        .cfi_offset %rbx, CG_RESUMER_RBX - CG_RESUMER_FRAME_SIZE
+        .cfi_offset %r12, CG_RESUMER_R12 - CG_RESUMER_FRAME_SIZE
+        .cfi_offset %r13, CG_RESUMER_R13 - CG_RESUMER_FRAME_SIZE
+        .cfi_offset %r14, CG_RESUMER_R14 - CG_RESUMER_FRAME_SIZE
+        .cfi_offset %r15, CG_RESUMER_R15 - CG_RESUMER_FRAME_SIZE
+.endm
+
+/* With rsp at the saved resumer sp: give the resumer back its FP control
+ * state if the generator left a different one. cur_mxcsr and cur_x87 are
+ * memory operands holding the generator's current state. Clobbers ecx. */
+.macro RESTORE_RESUMER_FP cur_mxcsr, cur_x87
+        mov     \cur_mxcsr, %ecx                /* generator's MXCSR */
+        xor     CG_RESUMER_MXCSR(%rsp), %ecx    /* bits that differ from the resumer's */
+        test    $CG_MXCSR_CONTROL_MASK, %ecx    /* any control bit among them? */
+        jz      .Lsame_mxcsr\@                  /* no: leave MXCSR alone */
+        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* yes: the resumer's rounding and masks */
+.Lsame_mxcsr\@:
+        movzwl  \cur_x87, %ecx                  /* generator's x87 control word */
+        cmpw    CG_RESUMER_X87CW(%rsp), %cx     /* same as the resumer's? */
+        je      .Lsame_x87\@                    /* yes: leave it alone */
+        fldcw   CG_RESUMER_X87CW(%rsp)          /* no: the resumer's precision and rounding */
+.Lsame_x87\@:
+.endm
+
+/* Give the generator (control block in rdi) its own FP control state if the
+ * resumer, whose save area starts at \resumer, has a different one.
+ * Clobbers ecx. */
+.macro LOAD_GENERATOR_FP resumer
+        mov     CG_CONTROL_MXCSR(%rdi), %ecx    /* generator's saved MXCSR */
+        xor     CG_RESUMER_MXCSR(\resumer), %ecx /* bits that differ from the resumer's */
+        test    $CG_MXCSR_CONTROL_MASK, %ecx    /* any control bit among them? */
+        jz      .Lsame_mxcsr\@                  /* no: leave MXCSR alone */
+        ldmxcsr CG_CONTROL_MXCSR(%rdi)          /* yes: the generator's own */
+.Lsame_mxcsr\@:
+        movzwl  CG_CONTROL_X87CW(%rdi), %ecx    /* generator's saved x87 control word */
+        cmpw    CG_RESUMER_X87CW(\resumer), %cx /* same as the resumer's? */
+        je      .Lsame_x87\@                    /* yes: leave it alone */
+        fldcw   CG_CONTROL_X87CW(%rdi)          /* no: the generator's own */
+.Lsame_x87\@:
+.endm
+
+/* Load the generator's callee-saved registers from its control block (rdi). */
+.macro LOAD_GENERATOR_REGISTERS
+        mov     CG_CONTROL_RBX(%rdi), %rbx      /* generator's rbx */
+        mov     CG_CONTROL_RBP(%rdi), %rbp      /* generator's rbp */
+        mov     CG_CONTROL_R12(%rdi), %r12      /* generator's r12 */
+        mov     CG_CONTROL_R13(%rdi), %r13      /* generator's r13 */
+        mov     CG_CONTROL_R14(%rdi), %r14      /* generator's r14 */
+        mov     CG_CONTROL_R15(%rdi), %r15      /* generator's r15 */
+.endm
+
+/* With rsp at the saved resumer sp and its FP state already restored: pop
+ * its registers and return to it, with rax (and rdx) as set by the caller. */
+.macro POP_RESUMER_AND_RETURN
+        add     $8, %rsp                        /* skip the FP control words */
+        .cfi_adjust_cfa_offset -8
+        pop     %r15                            /* resumer's r15 */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %r15
+        pop     %r14                            /* resumer's r14 */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %r14
+        pop     %r13                            /* resumer's r13 */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %r13
+        pop     %r12                            /* resumer's r12 */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %r12
+        pop     %rbx                            /* resumer's rbx */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %rbx
+        pop     %rbp                            /* resumer's rbp */
+        .cfi_adjust_cfa_offset -8
+        .cfi_restore %rbp
+        pop     %rcx                            /* resumer's return address */
+        .cfi_adjust_cfa_offset -8
+        .cfi_register %rip, %rcx
+        jmp     *%rcx                           /* return without `ret` (see top) */
+.endm
+
+/* reg = address of the slice bytes of the control block in rdi: the inline
+ * bytes, or the heap buffer they point to once the slice outgrew them. */
+.macro SLICE_BUFFER reg
+        lea     CG_CONTROL_BUFFER(%rdi), \reg   /* the inline bytes */
+        cmpl    $CG_INLINE_BUFFER_SIZE, CG_CONTROL_CAPACITY(%rdi) /* outgrown? */
+        cmova   (\reg), \reg                    /* then they hold the heap buffer's address */
+.endm
+
+/* Copy count bytes from src to dst, top down. count is a 64-bit register
+ * holding a nonzero multiple of 16; it ends at 0. Clobbers xmm0-xmm3. */
+.macro COPY_SLICE src, dst, count
+        cmp     $64, \count                     /* at least one 64-byte block? */
+        jb      .Lcopy_16\@                     /* no: 16 bytes at a time */
+.Lcopy_64\@:
+        movdqu  -64(\src,\count), %xmm0         /* load the highest 64 bytes left */
+        movdqu  -48(\src,\count), %xmm1
+        movdqu  -32(\src,\count), %xmm2
+        movdqu  -16(\src,\count), %xmm3
+        movdqu  %xmm0, -64(\dst,\count)         /* and store them */
+        movdqu  %xmm1, -48(\dst,\count)
+        movdqu  %xmm2, -32(\dst,\count)
+        movdqu  %xmm3, -16(\dst,\count)
+        sub     $64, \count                     /* 64 bytes fewer to go */
+        cmp     $64, \count                     /* another whole block? */
+        jae     .Lcopy_64\@                     /* yes: loop */
+        test    \count, \count                  /* anything left? */
+        jz      .Lcopy_done\@                   /* no: done */
+.Lcopy_16\@:
+        movdqu  -16(\src,\count), %xmm0         /* load the highest 16 bytes left */
+        movdqu  %xmm0, -16(\dst,\count)         /* and store them */
+        sub     $16, \count                     /* 16 bytes fewer to go */
+        jnz     .Lcopy_16\@                     /* loop until none */
+.Lcopy_done\@:
+.endm
+
+        .text
+
+/* -------------------------------------------------------------------------
+ * SwitchResult cg_arch_start(Control* ctl,          rdi
+ *                            ResumeFrame* frame,    rsi
+ *                            EntryFn entry,         rdx
+ *                            size_t headroom);      rcx
+ *
+ * First resume. Fixes the home: its top lies `headroom` bytes (rounded to 16)
+ * below the resumer's saved registers. Stores the slice top in the control
+ * block, builds the link frame, and calls entry(ctl, frame) there. Returns
+ * to the resumer {CG_SWITCH_YIELDED, 0} through cg_arch_yield, or
+ * {CG_SWITCH_FINISHED, 0} when entry returns (at .Lgenerator_finished).
+ */
+        .globl  cg_arch_start
+        .hidden cg_arch_start
+        .type   cg_arch_start, @function
+        .p2align 4
+cg_arch_start:
+        .cfi_startproc
+        SAVE_RESUMER
+        mov     %rsp, %rax                      /* rax = resumer sp */
+        sub     %rcx, %rax                      /* minus the headroom */
+        and     $-16, %rax                      /* aligned down to 16 */
+        sub     $(CG_LINK_SIZE + 8), %rax       /* rax = slice top; home top = rax + 16 = 8 mod 16 */
+        mov     %rax, CG_CONTROL_SLICE_TOP(%rdi) /* the home is fixed from now on */
+        mov     %rsp, %rcx                      /* rcx = resumer sp */
+        lea     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = the link's upper word */
+        mov     %rcx, (%rsp)                    /* link: resumer sp */
+        /* From here the resumer's frame is found through the link:
+         * CFA = *(rsp) + CG_RESUMER_FRAME_SIZE, i.e. DW_CFA_def_cfa_expression
+         * { DW_OP_breg7 (rsp) 0; DW_OP_deref; DW_OP_plus_uconst 64 }.
+         * The generator's frames return here, so backtraces taken inside it
+         * continue into the resumer. */
+        .cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, CG_RESUMER_FRAME_SIZE
+        call    *%rdx                           /* link: return address; entry(ctl, frame), rsp = 8 mod 16 */
+.Lgenerator_finished:
+        /* entry returned: the generator has finished. rsp = &link.resumer_sp */
+        mov     (%rsp), %rsp                    /* back on the resumer's stack */
+        RESUMER_FRAME_CFI
+        stmxcsr -8(%rsp)                        /* generator's last MXCSR, in the red zone */
+        fnstcw  -4(%rsp)                        /* and x87 control word */
+        RESTORE_RESUMER_FP -8(%rsp), -4(%rsp)
+        mov     $CG_SWITCH_FINISHED, %eax       /* status: finished */
+        xor     %edx, %edx                      /* no stack pointer to report */
+        POP_RESUMER_AND_RETURN
+        .cfi_endproc
+        .size   cg_arch_start, .-cg_arch_start
+
+/* -------------------------------------------------------------------------
+ * SwitchResult cg_arch_resume(Control* ctl,         rdi
+ *                             ResumeFrame* frame);  rsi
+ *
+ * Resume a suspended generator: copy its slice back to the addresses it ran
+ * at, rebuild the link frame, and jump to where it yielded; its
+ * cg_arch_yield returns `frame`. Returns to the resumer as cg_arch_start
+ * does. If the resumer's stack, once its registers are pushed, would reach
+ * below the home top, nothing is done and {CG_SWITCH_TOO_DEEP, that stack
+ * pointer} is returned.
+ */
+        .globl  cg_arch_resume
+        .hidden cg_arch_resume
+        .type   cg_arch_resume, @function
+        .p2align 4
+cg_arch_resume:
+        .cfi_startproc
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
+        lea     CG_LINK_SIZE(%rax), %rcx        /* rcx = home top */
+        lea     -CG_RESUMER_SAVE_SIZE(%rsp), %rdx /* rdx = our sp once the resumer is saved */
+        cmp     %rcx, %rdx                      /* does the resumer stay above the home? */
+        jae     .Lresume_depth_ok               /* yes: go on */
+        mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: status too deep, rdx says how deep */
+        ret                                     /* nothing was touched */
+.Lresume_depth_ok:
+        SAVE_RESUMER
+        mov     %rsp, %rdx                      /* rdx = resumer sp, until the jump */
+        .cfi_def_cfa_register %rdx              /* CFA = rdx + 64 from here on */
+        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
+        SLICE_BUFFER %r8                        /* r8 = saved slice */
+        mov     %rax, %rsp                      /* rsp = slice top ... */
+        sub     %rcx, %rsp                      /* ... minus the size: the slice bottom */
+        COPY_SLICE %r8, %rsp, %rcx              /* slice back home, above rsp */
+        mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: resumer sp */
+        lea     .Lgenerator_finished(%rip), %rcx /* link: where the entry returns */
+        mov     %rcx, CG_LINK_RETURN(%rax)
+        LOAD_GENERATOR_FP %rdx
+        LOAD_GENERATOR_REGISTERS
+        mov     %rsi, %rax                      /* the generator's yield returns `frame` */
+        pop     %rcx                            /* generator's return address */
+        jmp     *%rcx                           /* into the generator */
+        .cfi_endproc
+        .size   cg_arch_resume, .-cg_arch_resume
+
+/* -------------------------------------------------------------------------
+ * ResumeFrame* cg_arch_yield(Control* ctl,          rdi
+ *                            ResumeFrame* frame,    rsi
+ *                            DeliverFn deliver,     rdx
+ *                            uintptr_t value);      rcx
+ *
+ * Called by the running generator. If the slice [rsp, slice top) does not
+ * fit the buffer, calls cg_core_grow_slice_buffer(ctl, size); if that fails,
+ * returns NULL having changed nothing. Then calls deliver(frame, value) to
+ * hand the yielded value to the resumer (it may throw; nothing has changed
+ * yet), saves the registers, copies the slice out and returns
+ * {CG_SWITCH_YIELDED, 0} to the resumer. When the generator is resumed,
+ * returns the ResumeFrame of that resume.
+ */
+        .globl  cg_arch_yield
+        .hidden cg_arch_yield
+        .type   cg_arch_yield, @function
+        .p2align 4
+cg_arch_yield:
+        .cfi_startproc
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
+        sub     %rsp, %rax                      /* rax = slice size (rsp: our return address) */
+        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = buffer capacity */
+        cmp     %r8, %rax                       /* does the slice fit? */
+        ja      .Lgrow_buffer                   /* no: grow the buffer first */
+.Lslice_fits:
+        mov     %eax, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
+        push    %rdi                            /* keep ctl; aligns rsp for the call */
+        .cfi_adjust_cfa_offset 8
+        mov     %rsi, %rdi                      /* deliver's 1st argument: frame */
+        mov     %rcx, %rsi                      /* deliver's 2nd argument: value */
+        call    *%rdx                           /* deliver(frame, value) */
+        pop     %rdi                            /* ctl */
+        .cfi_adjust_cfa_offset -8
+        mov     %rbx, CG_CONTROL_RBX(%rdi)      /* generator's rbx */
+        mov     %rbp, CG_CONTROL_RBP(%rdi)      /* generator's rbp */
+        mov     %r12, CG_CONTROL_R12(%rdi)      /* generator's r12 */
+        mov     %r13, CG_CONTROL_R13(%rdi)      /* generator's r13 */
+        mov     %r14, CG_CONTROL_R14(%rdi)      /* generator's r14 */
+        mov     %r15, CG_CONTROL_R15(%rdi)      /* generator's r15 */
+        stmxcsr CG_CONTROL_MXCSR(%rdi)          /* generator's MXCSR */
+        fnstcw  CG_CONTROL_X87CW(%rdi)          /* generator's x87 control word */
+        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
+        SLICE_BUFFER %r8                        /* r8 = slice buffer */
+        COPY_SLICE %rsp, %r8, %rcx              /* slice out to the buffer */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
+        .cfi_remember_state
+        mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* leave the home: rsp = resumer sp */
+        RESUMER_FRAME_CFI
+        RESTORE_RESUMER_FP CG_CONTROL_MXCSR(%rdi), CG_CONTROL_X87CW(%rdi)
+        xor     %eax, %eax                      /* status: yielded */
+        xor     %edx, %edx                      /* no stack pointer to report */
+        POP_RESUMER_AND_RETURN
+        .cfi_restore_state
+.Lgrow_buffer:
+        push    %rdi                            /* keep the four arguments */
+        .cfi_adjust_cfa_offset 8
+        push    %rsi
+        .cfi_adjust_cfa_offset 8
+        push    %rdx
+        .cfi_adjust_cfa_offset 8
+        push    %rcx
+        .cfi_adjust_cfa_offset 8
+        sub     $8, %rsp                        /* align rsp for the call */
+        .cfi_adjust_cfa_offset 8
+        mov     %rax, %rsi                      /* 2nd argument: the slice size */
+        call    cg_core_grow_slice_buffer       /* bool (Control*, size_t) noexcept */
+        add     $8, %rsp
+        .cfi_adjust_cfa_offset -8
+        pop     %rcx                            /* the arguments back */
+        .cfi_adjust_cfa_offset -8
+        pop     %rdx
+        .cfi_adjust_cfa_offset -8
+        pop     %rsi
+        .cfi_adjust_cfa_offset -8
+        pop     %rdi
+        .cfi_adjust_cfa_offset -8
+        test    %al, %al                        /* grown? */
+        jz      .Lout_of_memory                 /* no */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* yes: rax = slice top ... */
+        sub     %rsp, %rax                      /* ... minus rsp: the slice size again */
+        jmp     .Lslice_fits
+.Lout_of_memory:
+        xor     %eax, %eax                      /* return NULL: nothing was changed */
+        ret
+        .cfi_endproc
+        .size   cg_arch_yield, .-cg_arch_yield
+
+/* -------------------------------------------------------------------------
+ * SwitchResult cg_arch_resume_displaced(Control* ctl,        rdi
+ *                                       ResumeFrame* frame,  rsi
+ *                                       DisplacedArea* area); rdx
+ *
+ * Resume for unwinding only: the generator must finish without yielding
+ * (the C++ core makes its pending yield throw and forbids further yields).
+ * Used to destroy a suspended generator from a resumer whose own frames
+ * reach into the home: those frames, [resumer sp, home top), are parked in
+ * `area` first and put back when the generator's entry returns. If they do
+ * not reach into the home, this is cg_arch_resume. If the area is too small,
+ * returns {CG_SWITCH_TOO_DEEP, the resumer sp} having done nothing.
+ */
+        .globl  cg_arch_resume_displaced
+        .hidden cg_arch_resume_displaced
+        .type   cg_arch_resume_displaced, @function
+        .p2align 4
+cg_arch_resume_displaced:
+        .cfi_startproc
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
+        lea     CG_LINK_SIZE(%rax), %r9         /* r9 = home top */
+        lea     -CG_RESUMER_SAVE_SIZE(%rsp), %r10 /* r10 = our sp once the resumer is saved */
+        mov     %r9, %r11                       /* r11 = home top ... */
+        sub     %r10, %r11                      /* ... minus that sp: bytes to park */
+        jle     cg_arch_resume                  /* none: an ordinary resume */
+        cmp     CG_DISPLACED_CAPACITY(%rdx), %r11 /* does the area hold them? */
+        jbe     .Larea_fits                     /* yes: go on */
+        mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: report the sp, touch nothing */
+        mov     %r10, %rdx
+        ret
+.Larea_fits:
+        SAVE_RESUMER
+        mov     %rsp, CG_DISPLACED_SP(%rdx)     /* area: where the resumer's sp was */
+        mov     %r11, CG_DISPLACED_SIZE(%rdx)   /* area: how many bytes are parked */
+        mov     %rdi, %r8                       /* keep ctl */
+        mov     %rsi, %r10                      /* keep frame */
+        mov     %rsp, %rsi                      /* copy from the resumer sp ... */
+        lea     CG_DISPLACED_BYTES(%rdx), %rdi  /* ... to the area */
+        mov     %r11, %rcx                      /* (a multiple of 8 bytes) */
+        shr     $3, %rcx                        /* in 8-byte words */
+        rep movsq                               /* park the resumer's frames */
+        mov     %r8, %rdi                       /* ctl */
+        mov     %r10, %rsi                      /* frame */
+        /* The parked frames may be overwritten from here on; until the
+         * generator runs there is no frame to unwind to. */
+        .cfi_undefined %rip
+        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
+        mov     %rax, %r9                       /* r9 = slice top ... */
+        sub     %rcx, %r9                       /* ... minus the size: slice bottom */
+        cmp     %rsp, %r9                       /* slice bottom below rsp? */
+        jae     .Lrsp_below_slice               /* no: rsp is already low enough */
+        mov     %r9, %rsp                       /* yes: move rsp down to it first */
+.Lrsp_below_slice:
+        SLICE_BUFFER %r8                        /* r8 = saved slice */
+        COPY_SLICE %r8, %r9, %rcx               /* slice back home, above rsp */
+        mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: the area, not a stack pointer */
+        lea     .Ldisplaced_finished(%rip), %rcx /* link: where the entry returns */
+        mov     %rcx, CG_LINK_RETURN(%rax)
+        lea     CG_DISPLACED_BYTES(%rdx), %r10  /* r10 = the parked resumer save area */
+        LOAD_GENERATOR_FP %r10
+        LOAD_GENERATOR_REGISTERS
+        mov     %r9, %rsp                       /* rsp = slice bottom */
+        mov     %rsi, %rax                      /* the generator's yield returns `frame` */
+        pop     %rcx                            /* generator's return address */
+        jmp     *%rcx                           /* into the generator */
+        nop                                     /* entry returns past this: keeps the */
+                                                /* label inside this function's CFI */
+.Ldisplaced_finished:
+        /* entry returned: rsp = &link.resumer_sp, which holds the area. */
+        mov     (%rsp), %rdx                    /* rdx = area */
+        mov     CG_DISPLACED_SP(%rdx), %rsp     /* down to the resumer sp (not above here) */
+        lea     CG_DISPLACED_BYTES(%rdx), %rsi  /* copy from the area ... */
+        mov     %rsp, %rdi                      /* ... back to the resumer's stack, above rsp */
+        mov     CG_DISPLACED_SIZE(%rdx), %rcx   /* bytes parked */
+        shr     $3, %rcx                        /* in 8-byte words */
+        rep movsq                               /* the resumer's frames are back */
+        RESUMER_FRAME_CFI
+        .cfi_offset %rip, -8                    /* return address: at CFA - 8 again */
+        stmxcsr -8(%rsp)                        /* generator's last MXCSR, in the red zone */
+        fnstcw  -4(%rsp)                        /* and x87 control word */
+        RESTORE_RESUMER_FP -8(%rsp), -4(%rsp)
+        mov     $CG_SWITCH_FINISHED, %eax       /* status: finished */
+        xor     %edx, %edx                      /* no stack pointer to report */
+        POP_RESUMER_AND_RETURN
+        .cfi_endproc
+        .size   cg_arch_resume_displaced, .-cg_arch_resume_displaced
+
+        /* No executable stack; no CET property is claimed. */
+        .section .note.GNU-stack, "", @progbits

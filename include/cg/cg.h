@@ -1,0 +1,2 @@
+/* <cg/cg.h> - the C API; the same header as <cg.h>. */
+#include "../cg.h"

@@ -1,0 +1,53 @@
+// allocator.cpp - the allocation hook (cg_set_allocator).
+#include "allocator.hpp"
+
+#include <atomic>
+#include <cstdlib>
+
+#include <cg.h>
+
+namespace cg::detail {
+namespace {
+
+struct Allocator {
+    void* (*allocate)(std::size_t size, void* context);
+    void (*deallocate)(void* memory, std::size_t size, void* context);
+    void* context;
+};
+
+void* allocate_with_malloc(std::size_t size, void*) { return std::malloc(size); }
+void deallocate_with_free(void* memory, std::size_t, void*) { std::free(memory); }
+
+constinit const Allocator default_allocator = {&allocate_with_malloc, &deallocate_with_free, nullptr};
+// Set while no generator exists; read on every allocation. An atomic so
+// that setting it is not a data race with other threads' allocations.
+constinit Allocator installed_allocator = default_allocator;
+std::atomic<const Allocator*> current_allocator{&default_allocator};
+
+} // namespace
+
+void* allocate(std::size_t size) noexcept
+{
+    const Allocator* allocator = current_allocator.load(std::memory_order_acquire);
+    return allocator->allocate(size, allocator->context);
+}
+
+void deallocate(void* memory, std::size_t size) noexcept
+{
+    const Allocator* allocator = current_allocator.load(std::memory_order_acquire);
+    allocator->deallocate(memory, size, allocator->context);
+}
+
+} // namespace cg::detail
+
+extern "C" void cg_set_allocator(void* (*allocate)(size_t, void*), void (*deallocate)(void*, size_t, void*),
+                                 void* context)
+{
+    using namespace cg::detail;
+    if (allocate == nullptr || deallocate == nullptr) {
+        current_allocator.store(&default_allocator, std::memory_order_release);
+        return;
+    }
+    installed_allocator = {allocate, deallocate, context};
+    current_allocator.store(&installed_allocator, std::memory_order_release);
+}

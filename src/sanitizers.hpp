@@ -1,0 +1,30 @@
+// sanitizers.hpp - what AddressSanitizer needs to be told about stack copying.
+//
+// ASan keeps, for every stack byte, whether it may be accessed: instrumented
+// functions poison red zones around their locals on entry and clear them on
+// return. A generator's frames do not return when it yields, so their poison
+// stays on the home and would be taken for the poison of whatever runs there
+// next (another generator sharing the home, or the resumer); and the frames
+// copied back on resume find the poison of whatever ran there meanwhile.
+// So the home is cleared whenever its contents change hands. This costs a
+// few red zones' worth of detection inside suspended frames and nothing else.
+//
+// The symbol is weak so that the library, built with or without ASan, does
+// this whenever the program runs under ASan: a user's sanitized build works
+// with no special flags.
+#pragma once
+
+#include <cstddef>
+
+extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size)
+    __attribute__((weak));
+
+namespace cg::detail {
+
+inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
+{
+    if (&__asan_unpoison_memory_region != nullptr)
+        __asan_unpoison_memory_region(lowest, size);
+}
+
+} // namespace cg::detail

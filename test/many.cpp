@@ -1,0 +1,79 @@
+// Rule 8: a million suspended tiny generators on one thread, with no mmap,
+// guard page or thread per generator: just heap bytes.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <cg/copy_generator.hpp>
+
+#include "support.hpp"
+
+using cg::CopyGenerator;
+using cg::Yielder;
+
+namespace {
+
+std::size_t count_lines(const char* path)
+{
+    std::ifstream file(path);
+    std::size_t lines = 0;
+    for (std::string line; std::getline(file, line);)
+        ++lines;
+    return lines;
+}
+
+std::size_t thread_count()
+{
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("Threads:", 0) == 0)
+            return std::stoul(line.substr(8));
+    return 0;
+}
+
+CopyGenerator<int> counter(int start)
+{
+    return CopyGenerator<int>([start](Yielder<int>& y) {
+        for (int i = start;; ++i)
+            y.yield(i);
+    });
+}
+
+} // namespace
+
+TEST_CASE("a million suspended generators on one thread", "[many]")
+{
+    constexpr int count = 1'000'000;
+    std::size_t mappings_before = count_lines("/proc/self/maps");
+    std::size_t threads_before = thread_count();
+    std::size_t bytes_before = cg_test::outstanding_bytes();
+    std::size_t allocations_before = cg_test::outstanding_allocations();
+    {
+        std::vector<CopyGenerator<int>> generators;
+        generators.reserve(count);
+        for (int i = 0; i < count; ++i) {
+            generators.push_back(counter(i));
+            REQUIRE(generators.back().next() == i); // started, and now suspended
+        }
+        // One allocation each, of at most 128 bytes: control block, slice
+        // and body together.
+        std::size_t allocations = cg_test::outstanding_allocations() - allocations_before;
+        std::size_t bytes = cg_test::outstanding_bytes() - bytes_before;
+        CHECK(allocations == count);
+        CHECK(bytes / count <= 128);
+        // No mapping or thread per generator (allow the allocator a few arenas).
+        CHECK(count_lines("/proc/self/maps") < mappings_before + 100);
+        CHECK(thread_count() == threads_before);
+        long long sum = 0;
+        for (int round = 1; round <= 2; ++round)
+            for (int i = 0; i < count; ++i) {
+                int v = *generators[static_cast<std::size_t>(i)].next();
+                REQUIRE(v == i + round);
+                sum += v;
+            }
+        REQUIRE(sum == 2LL * count * (count - 1) / 2 + 3LL * count);
+    }
+    REQUIRE(cg_test::outstanding_allocations() == allocations_before);
+}

@@ -1,0 +1,133 @@
+// support.cpp - Catch2's main, the counting allocator, child processes.
+#define CATCH_CONFIG_RUNNER
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <alloca.h>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <cg.h>
+
+namespace cg_test {
+
+std::atomic<long> Tracked::alive{0};
+std::atomic<long> Tracked::copies{0};
+std::atomic<long> Tracked::moves{0};
+
+namespace {
+
+std::atomic<std::size_t> allocations{0};
+std::atomic<std::size_t> bytes{0};
+std::atomic<int> failing{0};
+
+void* counting_allocate(std::size_t size, void*)
+{
+    if (failing.load() > 0)
+        return nullptr;
+    void* memory = std::malloc(size);
+    if (memory != nullptr) {
+        ++allocations;
+        bytes += size;
+    }
+    return memory;
+}
+
+void counting_deallocate(void* memory, std::size_t size, void*)
+{
+    --allocations;
+    bytes -= size;
+    std::free(memory);
+}
+
+std::vector<std::string> leaking_tests;
+
+struct LeakCheck : Catch::TestEventListenerBase {
+    using TestEventListenerBase::TestEventListenerBase;
+    std::size_t at_start = 0;
+
+    void testCaseStarting(const Catch::TestCaseInfo&) override { at_start = allocations.load(); }
+    void testCaseEnded(const Catch::TestCaseStats& stats) override
+    {
+        std::size_t now = allocations.load();
+        if (now != at_start) {
+            std::fprintf(stderr, "LEAK: test case \"%s\" ended with %zu cg allocations outstanding (%zu at start)\n",
+                         stats.testInfo.name.c_str(), now, at_start);
+            leaking_tests.push_back(stats.testInfo.name);
+        }
+    }
+};
+
+} // namespace
+
+CATCH_REGISTER_LISTENER(LeakCheck)
+
+std::size_t outstanding_allocations() { return allocations.load(); }
+std::size_t outstanding_bytes() { return bytes.load(); }
+
+AllocationFailure::AllocationFailure() { ++failing; }
+AllocationFailure::~AllocationFailure() { --failing; }
+
+ChildResult run_in_child(const std::function<void()>& body)
+{
+    int pipe_ends[2];
+    REQUIRE(::pipe(pipe_ends) == 0);
+    std::fflush(nullptr);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::dup2(pipe_ends[1], STDERR_FILENO);
+        ::close(pipe_ends[0]);
+        ::close(pipe_ends[1]);
+        body();
+        std::_Exit(0);
+    }
+    ::close(pipe_ends[1]);
+    ChildResult result;
+    char chunk[512];
+    ssize_t n;
+    while ((n = ::read(pipe_ends[0], chunk, sizeof chunk)) > 0)
+        result.error_output.append(chunk, static_cast<std::size_t>(n));
+    ::close(pipe_ends[0]);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    result.signaled = WIFSIGNALED(status);
+    result.signal = result.signaled ? WTERMSIG(status) : 0;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+[[gnu::noinline]] void at_depth(std::size_t bytes_deeper, const std::function<void()>& body)
+{
+    char* pad = static_cast<char*>(alloca(bytes_deeper));
+    std::memset(pad, 0x5a, bytes_deeper);
+    asm volatile("" : : "r"(pad) : "memory"); // keep the pad alive across the call
+    body();
+    asm volatile("" : : "r"(pad) : "memory");
+}
+
+[[gnu::noinline]] void scribble_stack(std::size_t bytes_below)
+{
+    char* pad = static_cast<char*>(alloca(bytes_below));
+    std::memset(pad, 0xa5, bytes_below);
+    asm volatile("" : : "r"(pad) : "memory");
+}
+
+} // namespace cg_test
+
+int main(int argc, char** argv)
+{
+    cg_set_allocator(&cg_test::counting_allocate, &cg_test::counting_deallocate, nullptr);
+    int failed = Catch::Session().run(argc, argv);
+    if (!cg_test::leaking_tests.empty()) {
+        std::fprintf(stderr, "%zu test case(s) leaked cg allocations\n", cg_test::leaking_tests.size());
+        return 1;
+    }
+    return failed;
+}

@@ -1,0 +1,64 @@
+// support.hpp - what every test file shares.
+//
+// Every test is also a leak check: main() installs a counting allocator with
+// cg_set_allocator, and a listener fails the run if a test case ends with
+// more cg allocations outstanding than it started with.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace cg_test {
+
+/// Allocations cg has made and not yet freed, and their bytes.
+std::size_t outstanding_allocations();
+std::size_t outstanding_bytes();
+
+/// While alive, every cg allocation fails (returns null).
+class AllocationFailure {
+public:
+    AllocationFailure();
+    ~AllocationFailure();
+    AllocationFailure(const AllocationFailure&) = delete;
+    AllocationFailure& operator=(const AllocationFailure&) = delete;
+};
+
+/// How a child process ended.
+struct ChildResult {
+    bool signaled = false;
+    int signal = 0;
+    int exit_code = 0;
+    std::string error_output; // what it wrote to stderr
+};
+
+/// Runs `body` in a forked child process and reports how the child ended.
+/// The child exits with 0 if `body` returns.
+ChildResult run_in_child(const std::function<void()>& body);
+
+/// Calls `body` from a frame at least `bytes` deeper than the caller's.
+void at_depth(std::size_t bytes, const std::function<void()>& body);
+
+/// Overwrites `bytes` of the stack below the caller with a pattern, so
+/// that anything left there from a generator's frames is destroyed.
+void scribble_stack(std::size_t bytes);
+
+/// Counts constructions and destructions; tests check they balance.
+struct Tracked {
+    static std::atomic<long> alive;
+    static std::atomic<long> copies;
+    static std::atomic<long> moves;
+    int value;
+
+    explicit Tracked(int v = 0) : value(v) { ++alive; }
+    Tracked(const Tracked& other) : value(other.value) { ++alive, ++copies; }
+    Tracked(Tracked&& other) noexcept : value(other.value) { ++alive, ++moves; }
+    Tracked& operator=(const Tracked& other) { value = other.value; ++copies; return *this; }
+    Tracked& operator=(Tracked&& other) noexcept { value = other.value; ++moves; return *this; }
+    ~Tracked() { --alive; }
+
+    static void reset_counts() { copies = 0, moves = 0; }
+};
+
+} // namespace cg_test
