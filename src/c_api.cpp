@@ -77,24 +77,39 @@ int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, std::
     return CG_OK;
 }
 
-int checked_yield(std::uintptr_t value, std::uintptr_t* received, std::string* message)
+/// The generator cg_yield yields from: the innermost on this thread, if it
+/// yields and receives uintptr_t; else null. Not inlined: its type check
+/// would put saved registers into cg_yield's frame, which is in the slice.
+[[gnu::noinline]] Control* yield_target() noexcept
 {
-    try {
-        Control* generator = generator_for_free_yield(typeid(std::uintptr_t), typeid(std::uintptr_t));
-        std::uintptr_t in = yield_from<std::uintptr_t, std::uintptr_t>(generator, value);
-        if (received)
-            *received = in;
-        return CG_OK;
-    } catch (const error& e) {
-        if (message)
-            *message = e.what();
-        return static_cast<int>(e.code());
-    } catch (const std::bad_alloc&) {
-        if (message)
-            *message = "out of memory growing the slice buffer";
-        return CG_ENOMEM;
-    }
-    // forced_unwind passes: a C++ generator of uintptr_t is being destroyed.
+    ResumeFrame* frame = current_frame();
+    if (frame == nullptr)
+        return nullptr;
+    const GeneratorOps& ops = *frame->generator->ops;
+    if (*ops.yield_type != typeid(std::uintptr_t) || *ops.receive_type != typeid(std::uintptr_t))
+        return nullptr;
+    return frame->generator;
+}
+
+/// Why yield_target() found none.
+int yield_target_status() noexcept { return current_frame() == nullptr ? CG_EOUTSIDE : CG_ETYPE; }
+
+/// Yields `value` from `generator`; returns the ResumeFrame of the resume
+/// that continues it, or null when the slice buffer could not grow.
+/// forced_unwind passes through: a C++ generator of uintptr_t is being
+/// destroyed.
+inline ResumeFrame* yield_uintptr(Control* generator, std::uintptr_t value)
+{
+    ResumeFrame* next = suspend(generator, &deliver<std::uintptr_t, std::uintptr_t&>, value);
+    if (next != nullptr && next->unwinding) [[unlikely]]
+        throw_forced_unwind();
+    return next;
+}
+
+[[noreturn, gnu::noinline, gnu::cold]] void yield_failed(int status)
+{
+    fatal(std::string("cg_yield: ") + (status == CG_ENOMEM ? "out of memory growing the slice buffer"
+                                                               : cg_strerror(status)));
 }
 
 } // namespace
@@ -141,14 +156,27 @@ int cg_resume(cg_t* co, uintptr_t value, uintptr_t* result) { return checked_res
 
 uintptr_t cg_yield(void*, uintptr_t value)
 {
-    std::uintptr_t received = 0;
-    std::string message;
-    if (checked_yield(value, &received, &message) != CG_OK)
-        fatal("cg_yield: " + message);
-    return received;
+    Control* generator = yield_target();
+    if (generator == nullptr) [[unlikely]]
+        yield_failed(yield_target_status());
+    ResumeFrame* next = yield_uintptr(generator, value);
+    if (next == nullptr) [[unlikely]]
+        yield_failed(CG_ENOMEM);
+    return *static_cast<std::uintptr_t*>(next->sent);
 }
 
-int cg_try_yield(uintptr_t value, uintptr_t* received) { return checked_yield(value, received, nullptr); }
+int cg_try_yield(uintptr_t value, uintptr_t* received)
+{
+    Control* generator = yield_target();
+    if (generator == nullptr)
+        return yield_target_status();
+    ResumeFrame* next = yield_uintptr(generator, value);
+    if (next == nullptr)
+        return CG_ENOMEM;
+    if (received != nullptr)
+        *received = *static_cast<std::uintptr_t*>(next->sent);
+    return CG_OK;
+}
 
 uintptr_t cg_is_done(cg_t* co) { return co != nullptr && is_finished(control(co)) ? 1 : 0; }
 

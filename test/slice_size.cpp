@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <memory>
 
 #include <cg.h>
 #include <cg/copy_generator.hpp>
@@ -24,9 +25,7 @@ namespace {
 
 } // namespace
 
-// The figure README.md quotes; only meaningful in an optimized build without
-// sanitizers, whose frames are larger by design.
-#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
+// The figure README.md quotes.
 TEST_CASE("a minimal integer generator suspends with at most 64 bytes of slice", "[slice_size]")
 {
     CopyGenerator<int> minimal([](Yielder<int>& y) {
@@ -36,11 +35,14 @@ TEST_CASE("a minimal integer generator suspends with at most 64 bytes of slice",
     REQUIRE(minimal.slice_size() == 0);
     REQUIRE(minimal.next() == 0);
     INFO("slice of a minimal generator: " << minimal.slice_size() << " bytes");
-    REQUIRE(minimal.slice_size() <= 64);
+    REQUIRE(minimal.slice_size() > 0);
     REQUIRE(minimal.slice_size() % 16 == 0);
     REQUIRE(minimal.buffer_capacity() >= minimal.slice_size());
+    if (cg_test::lean_frames) {
+        REQUIRE(minimal.slice_size() <= 64);
+        REQUIRE(minimal.buffer_capacity() == 32); // no allocation beyond the control block
+    }
 }
-#endif
 
 TEST_CASE("the slice follows the depth of the yield", "[slice_size]")
 {
@@ -68,11 +70,11 @@ TEST_CASE("a C generator's slice is small too", "[slice_size][c_api]")
         for (;;)
             a = cg_yield(nullptr, a) + 1;
     };
-    cg_t* co = cg_create(reinterpret_cast<void*>(counter), 0, 0);
-    REQUIRE(cg_invoke(co, 0) == 0);
-    REQUIRE(cg_invoke(co, 41) == 42);
-    INFO("slice of a C generator: " << cg_slice_size(co));
-    REQUIRE(cg_slice_size(co) > 0);
-    REQUIRE(cg_slice_size(co) <= 256);
-    cg_destroy(co);
+    std::unique_ptr<cg_t, void (*)(cg_t*)> co(cg_create(reinterpret_cast<void*>(counter), 0, 0), cg_destroy);
+    REQUIRE(cg_invoke(co.get(), 0) == 0);
+    REQUIRE(cg_invoke(co.get(), 41) == 42);
+    INFO("slice of a C generator: " << cg_slice_size(co.get()));
+    REQUIRE(cg_slice_size(co.get()) > 0);
+    if (cg_test::lean_frames)
+        REQUIRE(cg_slice_size(co.get()) <= 64);
 }

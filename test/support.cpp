@@ -4,10 +4,12 @@
 
 #include "support.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <alloca.h>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +84,12 @@ ChildResult run_in_child(const std::function<void()>& body)
     pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
+        // Die as the program would, not through Catch2's handlers, and
+        // without the test report on stdout.
+        for (int signal : {SIGABRT, SIGSEGV, SIGILL, SIGFPE, SIGBUS, SIGTERM})
+            std::signal(signal, SIG_DFL);
+        int null_output = ::open("/dev/null", O_WRONLY);
+        ::dup2(null_output, STDOUT_FILENO);
         ::dup2(pipe_ends[1], STDERR_FILENO);
         ::close(pipe_ends[0]);
         ::close(pipe_ends[1]);

@@ -12,6 +12,14 @@
 
 namespace cg_test {
 
+/// Frames are as small as the compiler makes them: optimized, and without
+/// AddressSanitizer's red zones. Only then do the size figures hold.
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
+inline constexpr bool lean_frames = true;
+#else
+inline constexpr bool lean_frames = false;
+#endif
+
 /// Allocations cg has made and not yet freed, and their bytes.
 std::size_t outstanding_allocations();
 std::size_t outstanding_bytes();

@@ -82,9 +82,6 @@
 #define CG_SWITCH_FINISHED 1
 #define CG_SWITCH_TOO_DEEP 2
 
-/* MXCSR bits 6-15 (DAZ, exception masks, rounding, FZ) are callee-saved;
- * bits 0-5 are exception flags, which the ABI leaves caller-saved. */
-#define CG_MXCSR_CONTROL_MASK 0xffc0
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
