@@ -63,14 +63,20 @@ static_assert(sizeof(Control) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the
 
 inline constexpr std::size_t inline_capacity = CG_INLINE_BUFFER_SIZE;
 
-inline std::atomic_ref<std::uint32_t> owner_of(Control& generator) noexcept
-{
-    return std::atomic_ref<std::uint32_t>(generator.owner);
-}
-
+/// The owner, read from any thread. Relaxed: it is written once, at the
+/// start, and a thread only acts on finding its own number there.
 inline std::uint32_t owner_of(const Control& generator) noexcept
 {
     return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(generator.owner)).load(std::memory_order_relaxed);
+}
+
+/// Makes `thread` the owner of a generator nobody owns yet. False if
+/// another thread got there first.
+inline bool claim_owner(Control& generator, std::uint32_t thread) noexcept
+{
+    std::uint32_t unclaimed = unowned;
+    return std::atomic_ref<std::uint32_t>(generator.owner)
+        .compare_exchange_strong(unclaimed, thread, std::memory_order_relaxed);
 }
 
 inline bool has_heap_buffer(const Control& generator) noexcept { return generator.capacity > inline_capacity; }

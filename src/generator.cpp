@@ -74,9 +74,8 @@ inline void settle(Control& generator, std::uintptr_t status) noexcept
 void start(ThreadState& thread, ResumeFrame& frame)
 {
     Control& generator = *frame.generator;
-    std::uint32_t unclaimed = unowned;
     // Only a race between two threads starting the same generator fails here.
-    if (!owner_of(generator).compare_exchange_strong(unclaimed, thread.number, std::memory_order_relaxed))
+    if (!claim_owner(generator, thread.number))
         throw_wrong_thread(generator, thread.number);
     std::size_t headroom = generator.headroom;
     enter(thread, frame);
@@ -197,16 +196,17 @@ void destroy(Control* generator) noexcept
             g.ops->destroy_body(body_of(&g));
         return free_control(g);
     }
+    // Reading the state of another thread's generator is only sound if the
+    // program handed it over with synchronization, as it must anyway.
+    bool needs_unwinding = g.state != State::finished && g.ops->unwind_on_destroy;
+    if (needs_unwinding && owner != this_thread.number)
+        fatal("destroying a started generator on a thread that does not own it: its frames can only be "
+              "unwound on thread #" +
+              std::to_string(owner) + ", whose stack holds its home");
     if (g.state == State::running)
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
-    if (g.state == State::suspended && g.ops->unwind_on_destroy) {
-        ThreadState& thread = this_thread;
-        if (owner != thread.number)
-            fatal("destroying a suspended generator on a thread that does not own it: its frames can only be "
-                  "unwound on thread #" +
-                  std::to_string(owner) + ", whose stack holds its home");
-        unwind(thread, g);
-    }
+    if (needs_unwinding)
+        unwind(this_thread, g);
     release_heap_buffer(g);
     free_control(g);
 }

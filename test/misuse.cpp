@@ -199,7 +199,7 @@ TEST_CASE("misuse that cannot throw aborts with a message", "[misuse][death]")
             generator->next();
             std::thread([generator] { delete generator; }).join();
         });
-        require_aborted_with(child, "cg: destroying a suspended generator on a thread that does not own it");
+        require_aborted_with(child, "cg: destroying a started generator on a thread that does not own it");
     }
     SECTION("cg_invoke on a finished generator")
     {
