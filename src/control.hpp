@@ -20,11 +20,21 @@ namespace cg::detail {
 //   suspended     thread #   slice top                bytes       holds the slice
 //   finished      thread #   slice top (dead home)    0           inline, unused
 //
-// Only the owning thread touches a started generator's fields, except
-// `owner`, which any thread may read to refuse a resume that is not its own.
-enum class State : std::uint8_t { not_started, suspended, running, finished };
+// Owner and state share one word, `status` = owner << 2 | state, so that the
+// resume fast path checks both with one compare. Only the owning thread
+// writes a started generator's fields; any thread may read `status` to
+// refuse a resume that is not its own.
+enum class State : std::uint32_t { not_started = 0, suspended = 1, running = 2, finished = 3 };
 
-inline constexpr std::uint32_t unowned = 0xffffffffu;
+inline constexpr std::uint32_t state_bits = 2;
+inline constexpr std::uint32_t state_mask = (1u << state_bits) - 1;
+/// The owner of a generator no thread has started. Thread numbers stay below.
+inline constexpr std::uint32_t unowned = (1u << (32 - state_bits)) - 1;
+
+constexpr std::uint32_t status_of(std::uint32_t owner, State state) noexcept
+{
+    return owner << state_bits | static_cast<std::uint32_t>(state);
+}
 
 struct Control {
     cg_arch_registers registers; // the suspended generator's callee-saved state (arch/)
@@ -35,9 +45,8 @@ struct Control {
     const GeneratorOps* ops;
     std::uint32_t slice_size; // bytes of the saved slice
     std::uint32_t capacity;   // bytes the buffer holds: inline up to CG_INLINE_BUFFER_SIZE
-    State state;
-    std::uint8_t unused[3];
-    std::uint32_t owner; // number of the owning thread, or `unowned` before the start
+    std::uint32_t status;     // status_of(owner, state)
+    int saved_errno;          // the generator's errno while it is suspended
     // The slice bytes while they fit here; then a pointer to a heap buffer.
     alignas(8) unsigned char buffer[CG_INLINE_BUFFER_SIZE];
     // The body follows, if it is stored (GeneratorOps::body_size).
@@ -63,20 +72,33 @@ static_assert(sizeof(Control) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the
 
 inline constexpr std::size_t inline_capacity = CG_INLINE_BUFFER_SIZE;
 
-/// The owner, read from any thread. Relaxed: it is written once, at the
-/// start, and a thread only acts on finding its own number there.
-inline std::uint32_t owner_of(const Control& generator) noexcept
+/// The status word, read from any thread. Relaxed: the owner part is
+/// written once, at the start, and a thread only acts on finding its own
+/// number there; the state part is only read by the owner.
+inline std::uint32_t status_of(const Control& generator) noexcept
 {
-    return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(generator.owner)).load(std::memory_order_relaxed);
+    return std::atomic_ref<std::uint32_t>(const_cast<std::uint32_t&>(generator.status))
+        .load(std::memory_order_relaxed);
 }
 
-/// Makes `thread` the owner of a generator nobody owns yet. False if
-/// another thread got there first.
+inline std::uint32_t owner_of(const Control& generator) noexcept { return status_of(generator) >> state_bits; }
+
+inline State state_of(const Control& generator) noexcept { return State(status_of(generator) & state_mask); }
+
+/// Only the owning thread changes the state.
+inline void set_state(Control& generator, State state) noexcept
+{
+    std::atomic_ref<std::uint32_t>(generator.status)
+        .store((status_of(generator) & ~state_mask) | static_cast<std::uint32_t>(state), std::memory_order_relaxed);
+}
+
+/// Makes `thread` the owner of a generator nobody has started, now running.
+/// False if another thread got there first.
 inline bool claim_owner(Control& generator, std::uint32_t thread) noexcept
 {
-    std::uint32_t unclaimed = unowned;
-    return std::atomic_ref<std::uint32_t>(generator.owner)
-        .compare_exchange_strong(unclaimed, thread, std::memory_order_relaxed);
+    std::uint32_t unclaimed = status_of(unowned, State::not_started);
+    return std::atomic_ref<std::uint32_t>(generator.status)
+        .compare_exchange_strong(unclaimed, status_of(thread, State::running), std::memory_order_relaxed);
 }
 
 inline bool has_heap_buffer(const Control& generator) noexcept { return generator.capacity > inline_capacity; }

@@ -78,7 +78,7 @@ void throw_empty_generator()
 
 void throw_not_resumable(const Control& generator)
 {
-    if (generator.state == State::running)
+    if (state_of(generator) == State::running)
         throw error(errc::running, "cannot resume a generator that is running: it is resuming itself, "
                                    "or a cycle of generators resumes it");
     throw error(errc::finished, "cannot resume a generator that has finished");
@@ -90,6 +90,12 @@ void throw_wrong_thread(const Control& generator, std::uint32_t thread)
     throw error(errc::wrong_thread, "cannot resume the generator on " + here + ": it was started on thread #" +
                                         std::to_string(owner_of(generator)) +
                                         ", whose stack holds its home; resume it there");
+}
+
+void throw_out_of_thread_numbers()
+{
+    throw error(errc::wrong_thread, "this thread cannot own generators: the " + std::to_string(unowned - 1) +
+                                        " thread numbers cg gives out are used up");
 }
 
 void throw_too_deep(const Control& generator, const char* resumer_sp)

@@ -20,21 +20,30 @@
 namespace cg::detail {
 namespace {
 
-// Around every switch into a generator: the resumer's exception state is set
-// aside, the generator runs with its own (empty, unless its pending yield
-// restores one it kept), and its frame becomes the innermost resume.
-inline void enter(ThreadState& thread, ResumeFrame& frame) noexcept
+// Around every switch into a generator: the resumer's exception state and
+// errno are set aside; the generator gets its own errno back, and an empty
+// exception state (its pending yield restores one it kept); its frame
+// becomes this thread's innermost resume.
+inline void enter(ThreadState& thread, ResumeFrame& frame, Control& generator) noexcept
 {
     frame.outer = thread.current;
     frame.resumer_exceptions = *thread.exceptions;
     *thread.exceptions = {};
+    frame.resumer_errno = *thread.error_number;
+    *thread.error_number = generator.saved_errno;
     thread.current = &frame;
+    set_state(generator, State::running);
 }
 
-inline void leave(ThreadState& thread, ResumeFrame& frame) noexcept
+// Back on the resumer's side: after the generator yielded or finished, or
+// when it was not entered after all.
+inline void leave(ThreadState& thread, ResumeFrame& frame, Control& generator, State state) noexcept
 {
     *thread.exceptions = frame.resumer_exceptions;
+    generator.saved_errno = *thread.error_number;
+    *thread.error_number = frame.resumer_errno;
     thread.current = frame.outer;
+    set_state(generator, state);
 }
 
 /// The part of the home the slice and the link frame occupy.
@@ -58,45 +67,40 @@ void free_control(Control& generator) noexcept
     deallocate(&generator, size);
 }
 
-/// After the generator yielded or finished and the resumer runs again.
-inline void settle(Control& generator, std::uintptr_t status) noexcept
+/// After a switch into the generator returned: it yielded or finished.
+inline void finish_switch(ThreadState& thread, ResumeFrame& frame, Control& generator, std::uintptr_t status) noexcept
 {
+    bool finished = status == CG_SWITCH_FINISHED;
+    leave(thread, frame, generator, finished ? State::finished : State::suspended);
     forget_home_poison(generator);
-    if (status == CG_SWITCH_FINISHED) [[unlikely]] {
-        generator.state = State::finished;
+    if (finished) [[unlikely]] {
         generator.slice_size = 0;
         release_heap_buffer(generator);
-    } else {
-        generator.state = State::suspended;
     }
 }
 
-void start(ThreadState& thread, ResumeFrame& frame)
-{
-    Control& generator = *frame.generator;
-    // Only a race between two threads starting the same generator fails here.
-    if (!claim_owner(generator, thread.number))
-        throw_wrong_thread(generator, thread.number);
-    std::size_t headroom = generator.headroom;
-    enter(thread, frame);
-    generator.state = State::running;
-    SwitchResult result = cg_arch_start(&generator, &frame, generator.ops->entry, headroom);
-    leave(thread, frame);
-    settle(generator, result.status);
-}
-
-[[gnu::noinline]] void resume_slow(ResumeFrame& frame)
+/// Why `frame` is not a resume of one of this thread's suspended generators:
+/// throws the error, or, for a generator nobody has started, claims it for
+/// this thread and returns this thread's state.
+[[gnu::noinline]] ThreadState& claim_for_start(ResumeFrame& frame)
 {
     Control* generator = frame.generator;
     if (generator == nullptr)
         throw_empty_generator();
     ThreadState& thread = numbered_thread();
     std::uint32_t owner = owner_of(*generator);
-    if (owner == unowned)
-        return start(thread, frame);
-    if (owner != thread.number)
+    if (owner != unowned && owner != thread.number)
         throw_wrong_thread(*generator, thread.number);
-    throw_not_resumable(*generator);
+    if (owner != unowned)
+        throw_not_resumable(*generator);
+    if (thread.number == 0)
+        throw_out_of_thread_numbers();
+    // Only a race between two threads starting the same generator fails here.
+    if (!claim_owner(*generator, thread.number))
+        throw_wrong_thread(*generator, thread.number);
+    turn_off_fake_stacks();
+    generator->saved_errno = *thread.error_number; // it starts with its resumer's
+    return thread;
 }
 
 // Its saved exception state lives in this frame, so inside the slice: a
@@ -131,13 +135,18 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
             fatal("out of memory destroying a suspended generator from deeper than its home");
         auto* displaced = ::new (memory)
             DisplacedUnwind{ResumeFrame{&generator, nullptr, nullptr, true}, DisplacedArea{capacity, nullptr, 0, 0}};
-        enter(thread, displaced->frame);
-        generator.state = State::running;
+        enter(thread, displaced->frame, generator);
         forget_home_poison(generator);
+        // The generator will run where the parked frames were: their
+        // poison must not stay behind for it (sanitizers.hpp).
+        forget_stack_poison(resumer_sp - 256, parked + 256);
         SwitchResult result = cg_arch_resume_displaced(&generator, &displaced->frame, &displaced->area);
-        leave(thread, displaced->frame);
-        if (result.status != CG_SWITCH_TOO_DEEP)
+        if (result.status == CG_SWITCH_TOO_DEEP) {
+            leave(thread, displaced->frame, generator, State::suspended);
+        } else {
+            finish_switch(thread, displaced->frame, generator, result.status);
             forget_stack_poison(displaced->area.resumer_sp, displaced->area.size);
+        }
         displaced->~DisplacedUnwind();
         deallocate(memory, size);
         if (result.status != CG_SWITCH_TOO_DEEP)
@@ -152,16 +161,17 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
 void unwind(ThreadState& thread, Control& generator) noexcept
 {
     ResumeFrame frame{&generator, nullptr, nullptr, true};
-    enter(thread, frame);
-    generator.state = State::running;
+    enter(thread, frame, generator);
     forget_home_poison(generator);
     SwitchResult result = cg_arch_resume(&generator, &frame);
-    leave(thread, frame);
-    if (result.status == CG_SWITCH_TOO_DEEP)
+    if (result.status == CG_SWITCH_TOO_DEEP) {
+        leave(thread, frame, generator, State::suspended);
         result = unwind_displaced(thread, generator, result.stack_pointer);
+    } else {
+        finish_switch(thread, frame, generator, result.status);
+    }
     if (result.status != CG_SWITCH_FINISHED)
         fatal("internal error: a generator being unwound suspended itself");
-    settle(generator, result.status);
 }
 
 } // namespace
@@ -178,8 +188,8 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
     generator->ops = &ops;
     generator->slice_size = 0;
     generator->capacity = inline_capacity;
-    generator->state = State::not_started;
-    generator->owner = unowned;
+    generator->status = status_of(unowned, State::not_started);
+    generator->saved_errno = 0;
     return generator;
 }
 
@@ -198,12 +208,13 @@ void destroy(Control* generator) noexcept
     }
     // Reading the state of another thread's generator is only sound if the
     // program handed it over with synchronization, as it must anyway.
-    bool needs_unwinding = g.state != State::finished && g.ops->unwind_on_destroy;
+    State state = state_of(g);
+    bool needs_unwinding = state != State::finished && g.ops->unwind_on_destroy;
     if (needs_unwinding && owner != this_thread.number)
         fatal("destroying a started generator on a thread that does not own it: its frames can only be "
               "unwound on thread #" +
               std::to_string(owner) + ", whose stack holds its home");
-    if (g.state == State::running)
+    if (state == State::running)
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
     if (needs_unwinding)
         unwind(this_thread, g);
@@ -214,22 +225,27 @@ void destroy(Control* generator) noexcept
 void resume(ResumeFrame& frame)
 {
     Control* generator = frame.generator;
-    ThreadState& thread = this_thread;
-    // A started generator's owner is never 0 and a new thread's number is,
-    // so a thread that has started nothing always takes the slow path.
-    if (generator == nullptr || owner_of(*generator) != thread.number || generator->state != State::suspended)
-        [[unlikely]] return resume_slow(frame);
-    Control& g = *generator;
-    enter(thread, frame);
-    g.state = State::running;
-    forget_home_poison(g);
-    SwitchResult result = cg_arch_resume(&g, &frame);
-    leave(thread, frame);
-    if (result.status == CG_SWITCH_TOO_DEEP) [[unlikely]] {
-        g.state = State::suspended;
-        throw_too_deep(g, result.stack_pointer);
+    ThreadState* thread = &this_thread;
+    SwitchResult result;
+    // One compare checks owner and state. A thread that has started no
+    // generator has number 0, which is no started generator's owner.
+    if (generator != nullptr && status_of(*generator) == status_of(thread->number, State::suspended)) [[likely]] {
+        enter(*thread, frame, *generator);
+        forget_home_poison(*generator);
+        result = cg_arch_resume(generator, &frame);
+        if (result.status == CG_SWITCH_TOO_DEEP) [[unlikely]] {
+            leave(*thread, frame, *generator, State::suspended);
+            throw_too_deep(*generator, result.stack_pointer);
+        }
+    } else {
+        thread = &claim_for_start(frame);
+        std::size_t headroom = generator->headroom;
+        enter(*thread, frame, *generator);
+        // From this frame, as cg_arch_resume is: the home's top is then
+        // `headroom` below where later resumes from the same call site stand.
+        result = cg_arch_start(generator, &frame, generator->ops->entry, headroom);
     }
-    settle(g, result.status);
+    finish_switch(*thread, frame, *generator, result.status);
 }
 
 ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
@@ -267,11 +283,11 @@ void throw_bad_alloc() { throw std::bad_alloc(); }
 
 bool is_started(const Control* generator) noexcept { return owner_of(*generator) != unowned; }
 
-bool is_finished(const Control* generator) noexcept { return generator->state == State::finished; }
+bool is_finished(const Control* generator) noexcept { return state_of(*generator) == State::finished; }
 
 std::size_t slice_size(const Control* generator) noexcept
 {
-    return generator->state == State::suspended ? generator->slice_size : 0;
+    return state_of(*generator) == State::suspended ? generator->slice_size : 0;
 }
 
 std::size_t buffer_capacity(const Control* generator) noexcept { return generator->capacity; }

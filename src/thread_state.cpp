@@ -5,6 +5,9 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cerrno>
+
+#include "control.hpp"
 
 namespace cg::detail {
 
@@ -23,7 +26,13 @@ ThreadState& numbered_thread() noexcept
         // The first two fields of __cxa_eh_globals are fixed by the Itanium
         // C++ ABI: the caught-exception stack and the uncaught count.
         thread.exceptions = reinterpret_cast<ExceptionState*>(abi::__cxa_get_globals());
-        thread.number = next_thread_number.fetch_add(1, std::memory_order_relaxed);
+        thread.error_number = &errno;
+        std::uint32_t number = next_thread_number.load(std::memory_order_relaxed);
+        do
+            if (number >= unowned)
+                return thread; // out of numbers: stays 0
+        while (!next_thread_number.compare_exchange_weak(number, number + 1, std::memory_order_relaxed));
+        thread.number = number;
     }
     return thread;
 }

@@ -10,6 +10,7 @@ namespace cg::detail {
 struct ThreadState {
     ResumeFrame* current;       // the innermost resume in progress on this thread, or null
     ExceptionState* exceptions; // this thread's __cxa_eh_globals; set with `number`
+    int* error_number;          // this thread's errno; set with `number`
     std::uint32_t number;       // 0 until the thread first starts a generator
 };
 
@@ -18,7 +19,9 @@ struct ThreadState {
 // dlopen'ed while glibc's surplus lasts) can have. constinit: no TLS wrapper.
 extern constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec")));
 
-/// this_thread, with its number and exception globals set.
+/// this_thread, with its number, exception globals and errno set. Its
+/// number stays 0 if the numbers ran out (after 2^30 - 2 threads started
+/// generators): such a thread cannot own a generator.
 ThreadState& numbered_thread() noexcept;
 
 /// The highest address of the calling thread's stack, or null if unknown.

@@ -28,11 +28,18 @@ namespace {
 std::atomic<std::size_t> allocations{0};
 std::atomic<std::size_t> bytes{0};
 std::atomic<int> failing{0};
+std::atomic<std::size_t> fail_at{0};     // 0: no single failure armed
+std::atomic<std::size_t> seen_since{0};  // allocations since it was armed
+std::atomic<bool> single_failed{false};
 
 void* counting_allocate(std::size_t size, void*)
 {
     if (failing.load() > 0)
         return nullptr;
+    if (fail_at.load() != 0 && ++seen_since == fail_at.load()) {
+        single_failed = true;
+        return nullptr;
+    }
     void* memory = std::malloc(size);
     if (memory != nullptr) {
         ++allocations;
@@ -75,6 +82,15 @@ std::size_t outstanding_bytes() { return bytes.load(); }
 
 AllocationFailure::AllocationFailure() { ++failing; }
 AllocationFailure::~AllocationFailure() { --failing; }
+
+FailNthAllocation::FailNthAllocation(std::size_t n)
+{
+    seen_since = 0;
+    single_failed = false;
+    fail_at = n;
+}
+FailNthAllocation::~FailNthAllocation() { fail_at = 0; }
+bool FailNthAllocation::failed() const { return single_failed.load(); }
 
 ChildResult run_in_child(const std::function<void()>& body)
 {

@@ -33,6 +33,18 @@ public:
     AllocationFailure& operator=(const AllocationFailure&) = delete;
 };
 
+/// While alive, the n-th cg allocation from now on fails (1: the next one),
+/// and only that one.
+class FailNthAllocation {
+public:
+    explicit FailNthAllocation(std::size_t n);
+    ~FailNthAllocation();
+    FailNthAllocation(const FailNthAllocation&) = delete;
+    FailNthAllocation& operator=(const FailNthAllocation&) = delete;
+    /// Whether the n-th allocation came, and failed.
+    bool failed() const;
+};
+
 /// How a child process ended.
 struct ChildResult {
     bool signaled = false;

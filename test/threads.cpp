@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <latch>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -89,28 +91,65 @@ TEST_CASE("a finished generator may be destroyed on any thread", "[threads]")
     generator.reset();
 }
 
-TEST_CASE("threads drive their own generators concurrently", "[threads]")
+TEST_CASE("threads run thousands of generators each, concurrently, and refuse each other's", "[threads]")
 {
-    constexpr int threads = 4;
+    constexpr int thread_count = 4;
     constexpr int per_thread = 2000;
-    constexpr int rounds = 200;
-    std::atomic<int> failures{0};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+    std::vector<std::vector<CopyGenerator<long>>> sets(thread_count);
+    std::latch all_created(thread_count), all_finished(thread_count);
+    std::atomic<long> wrong{0}, refused{0}, resumes{0};
     std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t)
-        workers.emplace_back([t, &failures] {
-            std::vector<CopyGenerator<long>> generators;
+    for (int t = 0; t < thread_count; ++t)
+        workers.emplace_back([&, t] {
+            std::vector<CopyGenerator<long>>& mine = sets[static_cast<std::size_t>(t)];
             for (int g = 0; g < per_thread; ++g)
-                generators.emplace_back([base = t * 1'000'000L + g](Yielder<long>& y) {
-                    std::string text(30, 'x');
-                    for (long i = 0;; ++i)
-                        y.yield(base + i + static_cast<long>(text.size()) - 30);
+                mine.emplace_back([base = t * 1'000'000L + g * 100L](Yielder<long>& y) {
+                    std::string text(30 + base % 7, 'x'); // on the heap
+                    long locals[8] = {base, base + 1, base + 2, base + 3, base + 4, base + 5, base + 6, base + 7};
+                    for (long i = 0;; ++i) {
+                        y.yield(base + i);
+                        for (long k = 0; k < 8; ++k)
+                            if (locals[k] != base + k + i)
+                                throw std::logic_error("a local changed");
+                        for (long& local : locals)
+                            ++local;
+                        if (text.size() != static_cast<std::size_t>(30 + base % 7))
+                            throw std::logic_error("a string changed");
+                    }
                 });
-            for (int round = 0; round < rounds; ++round)
-                for (int g = 0; g < per_thread; ++g)
-                    if (*generators[static_cast<std::size_t>(g)].next() != t * 1'000'000L + g + round)
-                        ++failures;
+            std::vector<long> expected(per_thread, 0);
+            for (int g = 0; g < per_thread; ++g)
+                mine[static_cast<std::size_t>(g)].next(); // started: each belongs to this thread
+            all_created.arrive_and_wait();             // now every set exists
+
+            std::uint32_t state = static_cast<std::uint32_t>(t) * 2654435761u + 1;
+            for (long round = 1; std::chrono::steady_clock::now() < deadline; ++round) {
+                for (int g = 0; g < per_thread; ++g) {
+                    long v = *mine[static_cast<std::size_t>(g)].next();
+                    if (v != t * 1'000'000L + g * 100L + round)
+                        ++wrong;
+                }
+                resumes += per_thread;
+                // Try another thread's generators: refused, and nothing changes.
+                for (int attempt = 0; attempt < 16; ++attempt) {
+                    state = state * 1664525u + 1013904223u;
+                    auto other = static_cast<std::size_t>((t + 1 + state % (thread_count - 1)) % thread_count);
+                    try {
+                        sets[other][(state >> 8) % per_thread].next();
+                        ++wrong;
+                    } catch (const cg::error& e) {
+                        e.code() == cg::errc::wrong_thread ? ++refused : ++wrong;
+                    }
+                }
+            }
+            all_finished.arrive_and_wait(); // nobody touches `mine` any more
+            mine.clear();                   // destroyed on their own thread, unwound
         });
     for (auto& worker : workers)
         worker.join();
-    REQUIRE(failures == 0);
+    INFO(resumes.load() << " resumes, " << refused.load() << " cross-thread resumes refused");
+    REQUIRE(wrong == 0);
+    REQUIRE(refused >= thread_count * 16);
+    REQUIRE(resumes >= thread_count * per_thread);
 }

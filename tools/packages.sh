@@ -1,8 +1,8 @@
 # packages.sh - the Debian packages cg needs, and a function that installs
 # those missing. Sourced by tools/demo and tools/test-all.
 
-# Build and tests.
-CG_PACKAGES="g++ meson ninja-build pkg-config catch2"
+# Build and tests. valgrind: the memcheck run of tools/test-all.
+CG_PACKAGES="g++ meson ninja-build pkg-config catch2 valgrind"
 
 # install_missing PACKAGE...: installs (as root, with apt-get) the packages
 # that are not installed yet; does nothing if all are.

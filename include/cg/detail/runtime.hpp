@@ -36,9 +36,10 @@ struct ResumeFrame {
     void* yielded;          ///< std::optional<Yield>*: where the next yield puts its value
     void* sent;             ///< Receive*: what the pending yield returns; null if Receive is void
     bool unwinding = false; ///< the generator is being destroyed: its yields throw forced_unwind
-    ResumeFrame* outer = nullptr;          ///< the resume that was innermost before this one
+    int resumer_errno = 0;  ///< the resumer's errno, while the generator runs
+    ResumeFrame* outer = nullptr;           ///< the resume that was innermost before this one
     ExceptionState resumer_exceptions = {}; ///< the resumer's, while the generator runs
-    std::exception_ptr exception = {};     ///< set when an exception escapes the body
+    std::exception_ptr exception = {};      ///< set when an exception escapes the body
 };
 
 /// Runs the body on the generator's home: called once, by the trampoline.

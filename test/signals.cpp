@@ -1,0 +1,86 @@
+// A signal storm: a timer interrupts the switches thousands of times
+// a second. Its handler runs on whatever stack is current (the resumer's, a
+// generator's, or the trampoline's in the middle of copying a slice) and
+// uses 8 KiB of it. The trampoline never writes below the stack pointer, so
+// nothing it is copying can be under the handler's frame.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <cg/copy_generator.hpp>
+
+#include "support.hpp"
+
+using cg::CopyGenerator;
+using cg::Yielder;
+
+namespace {
+
+std::atomic<long> handled{0};
+
+void use_stack(int)
+{
+    int saved_errno = errno;
+    volatile unsigned char bytes[8192];
+    for (std::size_t i = 0; i < sizeof bytes; i += 16)
+        bytes[i] = static_cast<unsigned char>(i);
+    handled.fetch_add(1 + bytes[16] % 1, std::memory_order_relaxed);
+    errno = saved_errno;
+}
+
+// Yields from a frame with `bytes` of locals and checks all of them after
+// every resume, along with a string and a pointer into its own frame.
+CopyGenerator<long> checked_generator(int id, std::size_t bytes)
+{
+    return CopyGenerator<long>([id, bytes](Yielder<long>& y) {
+        auto* locals = static_cast<unsigned char*>(__builtin_alloca(bytes));
+        std::string text(id % 2 ? 50 : 5, static_cast<char>('a' + id % 26));
+        unsigned char* middle = locals + bytes / 2;
+        for (long round = 0;; ++round) {
+            for (std::size_t i = 0; i < bytes; ++i)
+                locals[i] = static_cast<unsigned char>(i * 7 + static_cast<std::size_t>(id) + static_cast<std::size_t>(round));
+            y.yield(id * 1'000'000L + round);
+            for (std::size_t i = 0; i < bytes; ++i)
+                if (locals[i] != static_cast<unsigned char>(i * 7 + static_cast<std::size_t>(id) + static_cast<std::size_t>(round)))
+                    FAIL("generator " << id << ": byte " << i << " of its locals changed");
+            REQUIRE(middle == locals + bytes / 2);
+            REQUIRE(text == std::string(id % 2 ? 50 : 5, static_cast<char>('a' + id % 26)));
+        }
+    });
+}
+
+} // namespace
+
+TEST_CASE("a signal storm during millions of switches corrupts nothing", "[signals]")
+{
+    struct sigaction action {}, previous{};
+    action.sa_handler = use_stack;
+    action.sa_flags = SA_RESTART; // no SA_ONSTACK: the handler runs on the current stack
+    sigemptyset(&action.sa_mask);
+    REQUIRE(sigaction(SIGALRM, &action, &previous) == 0);
+
+    std::vector<CopyGenerator<long>> generators;
+    for (int id = 0; id < 64; ++id)
+        generators.push_back(checked_generator(id, id % 4 == 0 ? 4096 : 64 + static_cast<std::size_t>(id) * 8));
+
+    itimerval every{{0, 200}, {0, 200}}; // every 200 microseconds
+    REQUIRE(setitimer(ITIMER_REAL, &every, nullptr) == 0);
+    constexpr long rounds = 20'000; // 1.28 million resumes, twice as many switches
+    for (long round = 0; round < rounds; ++round)
+        for (int id = 0; id < 64; ++id)
+            if (*generators[static_cast<std::size_t>(id)].next() != id * 1'000'000L + round)
+                FAIL("generator " << id << " yielded a wrong value in round " << round);
+    itimerval off{};
+    setitimer(ITIMER_REAL, &off, nullptr);
+    sigaction(SIGALRM, &previous, nullptr);
+
+    INFO(handled.load() << " signals handled during " << rounds * 64 << " resumes");
+    REQUIRE(handled.load() >= 1000);
+}

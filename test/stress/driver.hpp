@@ -1,0 +1,30 @@
+// driver.hpp - runs one random program on real generators and compares
+// every event with the reference.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace cg_stress {
+
+/// The first divergence from the reference, or a check that failed.
+struct Failure : std::runtime_error {
+    Failure(std::uint64_t seed, int step, const std::string& what);
+    std::uint64_t seed;
+    int step;
+};
+
+struct Totals {
+    std::uint64_t programs = 0;
+    std::uint64_t generators = 0;
+    std::uint64_t resumes = 0; // by drivers and by bodies
+    std::uint64_t refused = 0; // driver resumes refused as too deep, as planned
+    std::uint64_t destroyed_early = 0;
+};
+
+/// Runs the program of `seed` for at most `max_steps` steps; throws Failure.
+/// With `verbose`, prints every step to stdout.
+void run_program(std::uint64_t seed, int max_steps, bool verbose, Totals& totals);
+
+} // namespace cg_stress

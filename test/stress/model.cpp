@@ -1,0 +1,46 @@
+// model.cpp - random specs and names.
+#include "model.hpp"
+
+namespace cg_stress {
+
+const char* name(Kind kind)
+{
+    switch (kind) {
+    case Kind::integer_receiving_integer: return "uint64<-uint64";
+    case Kind::string: return "string";
+    case Kind::move_only: return "unique_ptr";
+    case Kind::vector: return "vector";
+    case Kind::integer_receiving_move_only: return "uint64<-unique_ptr";
+    }
+    return "?";
+}
+
+bool receives(Kind kind)
+{
+    return kind == Kind::integer_receiving_integer || kind == Kind::integer_receiving_move_only;
+}
+
+BodySpec random_spec(Rng& rng, std::uint32_t& next_id, int nesting)
+{
+    BodySpec spec;
+    spec.id = next_id++;
+    spec.seed = rng.next();
+    spec.kind = static_cast<Kind>(rng.below(kind_count));
+    spec.headroom = headrooms[rng.below(std::size(headrooms))];
+    spec.max_level = 1 + static_cast<int>(rng.below(10));
+    spec.max_yields = static_cast<int>(rng.below(60));
+    if (nesting > 0)
+        for (std::uint64_t children = rng.below(4); children > 0; --children)
+            spec.children.push_back(random_spec(rng, next_id, nesting - 1));
+    return spec;
+}
+
+std::string Event::describe() const
+{
+    std::string what = type == value ? "value " + std::to_string(logical)
+                       : type == end ? std::string("end")
+                                     : "exception " + std::to_string(logical);
+    return what + " (box " + std::to_string(box) + ")";
+}
+
+} // namespace cg_stress
