@@ -1,4 +1,5 @@
-// arch.hpp - the routines each arch/<cpu>/ folder provides (switch.S).
+// arch.hpp - the routines each arch/<cpu>/ folder provides (switch.S) that
+// only the library calls.
 // Their contracts are written above each routine in arch/amd64/switch.S.
 #pragma once
 
@@ -10,13 +11,6 @@
 #include "frame_layout.h"
 
 namespace cg::detail {
-
-/// What cg_arch_start and cg_arch_resume return: a CG_SWITCH_* status and,
-/// for CG_SWITCH_TOO_DEEP, how low the resumer's stack would have reached.
-struct SwitchResult {
-    std::uintptr_t status;
-    char* stack_pointer;
-};
 
 /// Where a resumer whose frames reach into a generator's home parks them
 /// while the generator is unwound (cg_arch_resume_displaced).
@@ -33,18 +27,25 @@ static_assert(offsetof(DisplacedArea, resumer_sp) == CG_DISPLACED_SP);
 static_assert(offsetof(DisplacedArea, size) == CG_DISPLACED_SIZE);
 static_assert(sizeof(DisplacedArea) == CG_DISPLACED_BYTES);
 
+// cg_arch_start, cg_arch_resume and cg_arch_yield are declared in
+// cg/detail/runtime.hpp: the inline hot path calls them.
 extern "C" {
 #define CG_ARCH_ROUTINE __attribute__((visibility("hidden")))
-CG_ARCH_ROUTINE SwitchResult cg_arch_start(Control* generator, ResumeFrame* frame, EntryFn entry,
-                                           std::size_t headroom);
-CG_ARCH_ROUTINE SwitchResult cg_arch_resume(Control* generator, ResumeFrame* frame);
-CG_ARCH_ROUTINE ResumeFrame* cg_arch_yield(Control* generator, ResumeFrame* frame, DeliverFn deliver,
-                                           std::uintptr_t value);
 CG_ARCH_ROUTINE SwitchResult cg_arch_resume_displaced(Control* generator, ResumeFrame* frame, DisplacedArea* area);
+
+/// What cg_arch_yield does once it has found and checked the frame; the
+/// library's slow path calls it directly.
+CG_ARCH_ROUTINE ResumeFrame* cg_arch_suspend(Control* generator, DeliverFn deliver, std::uintptr_t value,
+                                             ResumeFrame* frame);
 
 // Called by cg_arch_yield when the slice does not fit the buffer: grows it to
 // hold `size` bytes. False, changing nothing, when out of memory.
 CG_ARCH_ROUTINE bool cg_core_grow_slice_buffer(Control* generator, std::size_t size) noexcept;
+
+// Where cg_arch_yield jumps for a yield it does not take itself: an error
+// (throws cg::error), a generator being unwound (throws forced_unwind), or
+// one holding caught exceptions (yields keeping them).
+CG_ARCH_ROUTINE ResumeFrame* cg_core_suspend_slow(Control* generator, DeliverFn deliver, std::uintptr_t value);
 #undef CG_ARCH_ROUTINE
 }
 

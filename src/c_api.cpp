@@ -58,10 +58,12 @@ int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, std::
             *message = "null generator";
         return CG_EINVAL;
     }
-    std::optional<std::uintptr_t> out;
+    std::optional<std::uintptr_t> out; // where the body's return value goes
     ResumeFrame frame{control(co), &out, &value};
+    std::uintptr_t yielded;
     try {
-        resume(frame);
+        if (resume(frame, yielded))
+            out = yielded;
     } catch (const error& e) {
         if (message)
             *message = e.what();
@@ -85,7 +87,7 @@ int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, std::
     ResumeFrame* frame = current_frame();
     if (frame == nullptr)
         return nullptr;
-    const GeneratorOps& ops = *frame->generator->ops;
+    const GeneratorOps& ops = *frame->generator->head.ops;
     if (*ops.yield_type != typeid(std::uintptr_t) || *ops.receive_type != typeid(std::uintptr_t))
         return nullptr;
     return frame->generator;
@@ -100,7 +102,7 @@ int yield_target_status() noexcept { return current_frame() == nullptr ? CG_EOUT
 /// destroyed.
 inline ResumeFrame* yield_uintptr(Control* generator, std::uintptr_t value)
 {
-    ResumeFrame* next = suspend(generator, &deliver<std::uintptr_t, std::uintptr_t&>, value);
+    ResumeFrame* next = suspend(generator, nullptr, value); // by bits
     if (next != nullptr && next->unwinding) [[unlikely]]
         throw_forced_unwind();
     return next;
@@ -139,7 +141,7 @@ int cg_set_headroom(cg_t* co, size_t bytes)
     Control& generator = *control(co);
     if (owner_of(generator) != unowned)
         return CG_ERUNNING;
-    generator.headroom = bytes;
+    generator.head.headroom = bytes;
     return CG_OK;
 }
 

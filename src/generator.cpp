@@ -1,8 +1,8 @@
-// generator.cpp - creating, resuming, suspending and destroying generators.
-//
-// The hot path is resume() on the resumer's side and suspend() on the
-// generator's side. Both read only this thread's state and the generator's
-// own fields: no lock, no atomic read-modify-write.
+// generator.cpp - creating and destroying generators, and the cold paths of
+// resume and yield. The hot paths are inline (cg/detail/runtime.hpp): a
+// resume of a suspended generator, a yield of the innermost one. They read
+// only this thread's state and the generator's own fields: no lock, no
+// atomic read-modify-write.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -20,87 +20,31 @@
 namespace cg::detail {
 namespace {
 
-// Around every switch into a generator: the resumer's exception state and
-// errno are set aside; the generator gets its own errno back, and an empty
-// exception state (its pending yield restores one it kept); its frame
-// becomes this thread's innermost resume.
-inline void enter(ThreadState& thread, ResumeFrame& frame, Control& generator) noexcept
-{
-    frame.outer = thread.current;
-    frame.resumer_exceptions = *thread.exceptions;
-    *thread.exceptions = {};
-    frame.resumer_errno = *thread.error_number;
-    *thread.error_number = generator.saved_errno;
-    thread.current = &frame;
-    set_state(generator, State::running);
-}
-
-// Back on the resumer's side: after the generator yielded or finished, or
-// when it was not entered after all.
-inline void leave(ThreadState& thread, ResumeFrame& frame, Control& generator, State state) noexcept
-{
-    *thread.exceptions = frame.resumer_exceptions;
-    generator.saved_errno = *thread.error_number;
-    *thread.error_number = frame.resumer_errno;
-    thread.current = frame.outer;
-    set_state(generator, state);
-}
-
-/// The part of the home the slice and the link frame occupy.
-inline void forget_home_poison(const Control& generator) noexcept
-{
-    forget_stack_poison(generator.slice_top - generator.slice_size, generator.slice_size + CG_LINK_SIZE);
-}
-
 void release_heap_buffer(Control& generator) noexcept
 {
     if (has_heap_buffer(generator)) {
-        deallocate(slice_buffer(generator), generator.capacity);
-        generator.capacity = inline_capacity;
+        deallocate(slice_buffer(generator), generator.head.capacity);
+        generator.head.capacity = inline_capacity;
     }
 }
 
 void free_control(Control& generator) noexcept
 {
-    std::size_t size = control_size(*generator.ops);
+    std::size_t size = control_size(*generator.head.ops);
     generator.~Control();
     deallocate(&generator, size);
 }
 
 /// After a switch into the generator returned: it yielded or finished.
-inline void finish_switch(ThreadState& thread, ResumeFrame& frame, Control& generator, std::uintptr_t status) noexcept
+void finish_switch(ThreadState& thread, ResumeFrame& frame, Control& generator, std::uintptr_t status) noexcept
 {
     bool finished = status == CG_SWITCH_FINISHED;
-    leave(thread, frame, generator, finished ? State::finished : State::suspended);
-    forget_home_poison(generator);
-    if (finished) [[unlikely]] {
-        generator.slice_size = 0;
+    leave(thread, frame, generator.head, finished ? State::finished : State::suspended);
+    forget_home_poison(generator.head);
+    if (finished) {
+        generator.head.slice_size = 0;
         release_heap_buffer(generator);
     }
-}
-
-/// Why `frame` is not a resume of one of this thread's suspended generators:
-/// throws the error, or, for a generator nobody has started, claims it for
-/// this thread and returns this thread's state.
-[[gnu::noinline]] ThreadState& claim_for_start(ResumeFrame& frame)
-{
-    Control* generator = frame.generator;
-    if (generator == nullptr)
-        throw_empty_generator();
-    ThreadState& thread = numbered_thread();
-    std::uint32_t owner = owner_of(*generator);
-    if (owner != unowned && owner != thread.number)
-        throw_wrong_thread(*generator, thread.number);
-    if (owner != unowned)
-        throw_not_resumable(*generator);
-    if (thread.number == 0)
-        throw_out_of_thread_numbers();
-    // Only a race between two threads starting the same generator fails here.
-    if (!claim_owner(*generator, thread.number))
-        throw_wrong_thread(*generator, thread.number);
-    turn_off_fake_stacks();
-    generator->saved_errno = *thread.error_number; // it starts with its resumer's
-    return thread;
 }
 
 // Its saved exception state lives in this frame, so inside the slice: a
@@ -110,7 +54,7 @@ inline void finish_switch(ThreadState& thread, ResumeFrame& frame, Control& gene
                                                           DeliverFn deliver, std::uintptr_t value)
 {
     ExceptionState own = *thread.exceptions;
-    ResumeFrame* next = cg_arch_yield(generator, frame, deliver, value);
+    ResumeFrame* next = cg_arch_suspend(generator, deliver, value, frame);
     if (next != nullptr)
         *thread.exceptions = own; // resumed: the resumer left an empty state
     return next;
@@ -135,14 +79,14 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
             fatal("out of memory destroying a suspended generator from deeper than its home");
         auto* displaced = ::new (memory)
             DisplacedUnwind{ResumeFrame{&generator, nullptr, nullptr, true}, DisplacedArea{capacity, nullptr, 0, 0}};
-        enter(thread, displaced->frame, generator);
-        forget_home_poison(generator);
+        enter(thread, displaced->frame, generator.head);
+        forget_home_poison(generator.head);
         // The generator will run where the parked frames were: their
         // poison must not stay behind for it (sanitizers.hpp).
         forget_stack_poison(resumer_sp - 256, parked + 256);
         SwitchResult result = cg_arch_resume_displaced(&generator, &displaced->frame, &displaced->area);
         if (result.status == CG_SWITCH_TOO_DEEP) {
-            leave(thread, displaced->frame, generator, State::suspended);
+            leave(thread, displaced->frame, generator.head, State::suspended);
         } else {
             finish_switch(thread, displaced->frame, generator, result.status);
             forget_stack_poison(displaced->area.resumer_sp, displaced->area.size);
@@ -151,7 +95,7 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
         deallocate(memory, size);
         if (result.status != CG_SWITCH_TOO_DEEP)
             return result;
-        resumer_sp = result.stack_pointer;
+        resumer_sp = reinterpret_cast<char*>(result.payload);
     }
 }
 
@@ -161,12 +105,12 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
 void unwind(ThreadState& thread, Control& generator) noexcept
 {
     ResumeFrame frame{&generator, nullptr, nullptr, true};
-    enter(thread, frame, generator);
-    forget_home_poison(generator);
+    enter(thread, frame, generator.head);
+    forget_home_poison(generator.head);
     SwitchResult result = cg_arch_resume(&generator, &frame);
     if (result.status == CG_SWITCH_TOO_DEEP) {
-        leave(thread, frame, generator, State::suspended);
-        result = unwind_displaced(thread, generator, result.stack_pointer);
+        leave(thread, frame, generator.head, State::suspended);
+        result = unwind_displaced(thread, generator, reinterpret_cast<char*>(result.payload));
     } else {
         finish_switch(thread, frame, generator, result.status);
     }
@@ -184,16 +128,19 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
     if (memory == nullptr)
         throw std::bad_alloc();
     Control* generator = ::new (memory) Control;
-    generator->headroom = headroom;
-    generator->ops = &ops;
-    generator->slice_size = 0;
-    generator->capacity = inline_capacity;
-    generator->status = status_of(unowned, State::not_started);
-    generator->saved_errno = 0;
+    generator->head.status = status_of(unowned, State::not_started);
+    generator->head.saved_errno = 0;
+    generator->head.headroom = headroom;
+    generator->head.ops = &ops;
+    generator->head.slice_size = 0;
+    generator->head.capacity = inline_capacity;
     return generator;
 }
 
-void* body_of(Control* generator) noexcept { return reinterpret_cast<char*>(generator) + body_offset(*generator->ops); }
+void* body_of(Control* generator) noexcept
+{
+    return reinterpret_cast<char*>(generator) + body_offset(*generator->head.ops);
+}
 
 void free_unstarted(Control* generator) noexcept { free_control(*generator); }
 
@@ -202,14 +149,14 @@ void destroy(Control* generator) noexcept
     Control& g = *generator;
     std::uint32_t owner = owner_of(g);
     if (owner == unowned) {
-        if (g.ops->destroy_body != nullptr)
-            g.ops->destroy_body(body_of(&g));
+        if (g.head.ops->destroy_body != nullptr)
+            g.head.ops->destroy_body(body_of(&g));
         return free_control(g);
     }
     // Reading the state of another thread's generator is only sound if the
     // program handed it over with synchronization, as it must anyway.
     State state = state_of(g);
-    bool needs_unwinding = state != State::finished && g.ops->unwind_on_destroy;
+    bool needs_unwinding = state != State::finished && g.head.ops->unwind_on_destroy;
     if (needs_unwinding && owner != this_thread.number)
         fatal("destroying a started generator on a thread that does not own it: its frames can only be "
               "unwound on thread #" +
@@ -222,44 +169,46 @@ void destroy(Control* generator) noexcept
     free_control(g);
 }
 
-void resume(ResumeFrame& frame)
+std::size_t claim_for_start(ResumeFrame& frame)
 {
     Control* generator = frame.generator;
-    ThreadState* thread = &this_thread;
-    SwitchResult result;
-    // One compare checks owner and state. A thread that has started no
-    // generator has number 0, which is no started generator's owner.
-    if (generator != nullptr && status_of(*generator) == status_of(thread->number, State::suspended)) [[likely]] {
-        enter(*thread, frame, *generator);
-        forget_home_poison(*generator);
-        result = cg_arch_resume(generator, &frame);
-        if (result.status == CG_SWITCH_TOO_DEEP) [[unlikely]] {
-            leave(*thread, frame, *generator, State::suspended);
-            throw_too_deep(*generator, result.stack_pointer);
-        }
-    } else {
-        thread = &claim_for_start(frame);
-        std::size_t headroom = generator->headroom;
-        enter(*thread, frame, *generator);
-        // From this frame, as cg_arch_resume is: the home's top is then
-        // `headroom` below where later resumes from the same call site stand.
-        result = cg_arch_start(generator, &frame, generator->ops->entry, headroom);
-    }
-    finish_switch(*thread, frame, *generator, result.status);
+    if (generator == nullptr)
+        throw_empty_generator();
+    ThreadState& thread = numbered_thread();
+    std::uint32_t owner = owner_of(*generator);
+    if (owner != unowned && owner != thread.number)
+        throw_wrong_thread(*generator, thread.number);
+    if (owner != unowned)
+        throw_not_resumable(*generator);
+    if (thread.number == 0)
+        throw_out_of_thread_numbers();
+    // Only a race between two threads starting the same generator fails here.
+    if (!claim_owner(*generator, thread.number))
+        throw_wrong_thread(*generator, thread.number);
+    turn_off_fake_stacks();
+    generator->head.saved_errno = *thread.error_number; // it starts with its resumer's
+    return generator->head.headroom;
 }
 
-ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
+void after_unusual_switch(ResumeFrame& frame, SwitchResult result)
+{
+    Control& generator = *frame.generator;
+    if (result.status == CG_SWITCH_TOO_DEEP) {
+        leave(this_thread, frame, generator.head, State::suspended);
+        throw_too_deep(generator, reinterpret_cast<char*>(result.payload));
+    }
+    finish_switch(this_thread, frame, generator, result.status);
+}
+
+ResumeFrame* cg_core_suspend_slow(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
     ThreadState& thread = this_thread;
     ResumeFrame* frame = thread.current;
-    if (frame == nullptr || frame->generator != generator) [[unlikely]]
+    if (frame == nullptr || frame->generator != generator)
         throw_yield_outside(generator, frame);
-    if (frame->unwinding) [[unlikely]]
+    if (frame->unwinding)
         throw forced_unwind{};
-    if (thread.exceptions->caught != nullptr || thread.exceptions->uncaught != 0) [[unlikely]]
-        return suspend_keeping_exceptions(thread, generator, frame, deliver, value);
-    // A tail call: the slice then starts at the caller's return address.
-    return cg_arch_yield(generator, frame, deliver, value);
+    return suspend_keeping_exceptions(thread, generator, frame, deliver, value);
 }
 
 ResumeFrame* current_frame() noexcept { return this_thread.current; }
@@ -271,7 +220,7 @@ Control* generator_for_free_yield(const std::type_info& yield, const std::type_i
     ResumeFrame* frame = this_thread.current;
     if (frame == nullptr)
         throw_yield_outside(nullptr, nullptr);
-    const GeneratorOps& ops = *frame->generator->ops;
+    const GeneratorOps& ops = *frame->generator->head.ops;
     if (*ops.yield_type != yield || *ops.receive_type != receive)
         throw_wrong_type(ops, yield, receive);
     return frame->generator;
@@ -287,18 +236,17 @@ bool is_finished(const Control* generator) noexcept { return state_of(*generator
 
 std::size_t slice_size(const Control* generator) noexcept
 {
-    return state_of(*generator) == State::suspended ? generator->slice_size : 0;
+    return state_of(*generator) == State::suspended ? generator->head.slice_size : 0;
 }
 
-std::size_t buffer_capacity(const Control* generator) noexcept { return generator->capacity; }
-
+std::size_t buffer_capacity(const Control* generator) noexcept { return generator->head.capacity; }
 
 bool cg_core_grow_slice_buffer(Control* generator, std::size_t size) noexcept
 {
     Control& g = *generator;
     // By half again, so a slice that deepens a little at a time reallocates
     // rarely; rounded to 16, the granularity of both slices and malloc.
-    std::size_t wanted = std::max<std::size_t>(size, std::size_t{g.capacity} + g.capacity / 2);
+    std::size_t wanted = std::max<std::size_t>(size, std::size_t{g.head.capacity} + g.head.capacity / 2);
     wanted = (wanted + 15) / 16 * 16;
     if (wanted > std::numeric_limits<std::uint32_t>::max())
         return false;

@@ -20,22 +20,16 @@
 //
 // The symbols are weak so that the library, built with or without ASan,
 // does this whenever the program runs under ASan: a user's sanitized build
-// works with no special flags.
+// works with no special flags. The poison is forgotten by
+// forget_stack_poison (cg/detail/runtime.hpp), which the inline hot path
+// calls too.
 #pragma once
 
-#include <cstddef>
+#include <cg/detail/runtime.hpp>
 
-extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size)
-    __attribute__((weak));
 extern "C" int __asan_option_detect_stack_use_after_return __attribute__((weak));
 
 namespace cg::detail {
-
-inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
-{
-    if (&__asan_unpoison_memory_region != nullptr)
-        __asan_unpoison_memory_region(lowest, size);
-}
 
 /// Turns off ASan's stack-use-after-return detection if it is on.
 void turn_off_fake_stacks() noexcept;

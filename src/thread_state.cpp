@@ -7,11 +7,11 @@
 #include <atomic>
 #include <cerrno>
 
-#include "control.hpp"
 
 namespace cg::detail {
 
 constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec"))) = {};
+
 
 namespace {
 // Thread numbers are never reused, so a generator owned by a thread that has

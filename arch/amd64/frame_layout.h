@@ -30,25 +30,30 @@
 #ifndef CG_ARCH_AMD64_FRAME_LAYOUT_H
 #define CG_ARCH_AMD64_FRAME_LAYOUT_H
 
-/* Control block (struct cg::detail::Control): the suspended generator's
- * callee-saved registers and floating-point control state ... */
-#define CG_CONTROL_RBX 0
-#define CG_CONTROL_RBP 8
-#define CG_CONTROL_R12 16
-#define CG_CONTROL_R13 24
-#define CG_CONTROL_R14 32
-#define CG_CONTROL_R15 40
-#define CG_CONTROL_MXCSR 48 /* 4 bytes */
-#define CG_CONTROL_X87CW 52 /* 2 bytes */
+/* Control block (struct cg::detail::Control): first the portable head
+ * (struct cg::detail::ControlHead, which inline code in the public headers
+ * reads), of which the trampoline uses these fields ... */
+#define CG_CONTROL_SLICE_TOP 8   /* char*: lowest address of the link frame */
+#define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes in the saved slice */
+#define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes the slice buffer holds */
+#define CG_CONTROL_HEAD_SIZE 32
+
+/* ... then the suspended generator's callee-saved registers and
+ * floating-point control state (struct cg_arch_registers) ... */
+#define CG_CONTROL_REGISTERS 32
+#define CG_CONTROL_RBX 32
+#define CG_CONTROL_RBP 40
+#define CG_CONTROL_R12 48
+#define CG_CONTROL_R13 56
+#define CG_CONTROL_R14 64
+#define CG_CONTROL_R15 72
+#define CG_CONTROL_MXCSR 80 /* 4 bytes */
+#define CG_CONTROL_X87CW 84 /* 2 bytes */
 #define CG_ARCH_REGISTERS_SIZE 56
 
-/* ... and the portable fields the trampoline reads or writes. */
-#define CG_CONTROL_SLICE_TOP 56  /* char*: lowest address of the link frame */
-#define CG_CONTROL_SLICE_SIZE 72 /* uint32_t: bytes in the saved slice */
-#define CG_CONTROL_CAPACITY 76   /* uint32_t: bytes the slice buffer holds */
-#define CG_CONTROL_BUFFER 88     /* the slice bytes themselves while CAPACITY */
-                                 /* <= INLINE_BUFFER_SIZE, else a pointer to */
-                                 /* the heap buffer that holds them */
+/* ... then the slice bytes themselves while CAPACITY <= INLINE_BUFFER_SIZE,
+ * else a pointer to the heap buffer that holds them. */
+#define CG_CONTROL_BUFFER 88
 #define CG_INLINE_BUFFER_SIZE 32
 
 /* The resumer's save area, pushed by cg_arch_start and cg_arch_resume below
@@ -76,6 +81,18 @@
 #define CG_DISPLACED_SP 8       /* char*: the resumer's saved sp */
 #define CG_DISPLACED_SIZE 16    /* size_t: bytes parked, from SP to the home top */
 #define CG_DISPLACED_BYTES 32
+
+/* What cg_arch_yield reads to tell the common yield from the others: this
+ * thread's cg state (struct cg::detail::ThreadState, thread-local
+ * cg_thread_state), the innermost resume (struct cg::detail::ResumeFrame)
+ * and the C++ exception globals (struct cg::detail::ExceptionState). */
+#define CG_THREAD_CURRENT 0
+#define CG_THREAD_EXCEPTIONS 8
+#define CG_FRAME_GENERATOR 0
+#define CG_FRAME_UNWINDING 24 /* bool */
+#define CG_EXCEPTIONS_CAUGHT 0
+#define CG_EXCEPTIONS_UNCAUGHT 8 /* unsigned int */
+
 
 /* Status returned by cg_arch_start and cg_arch_resume in rax. */
 #define CG_SWITCH_YIELDED 0

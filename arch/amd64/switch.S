@@ -7,7 +7,8 @@
  *
  *   cg_arch_start             first resume: fix the home, call the entry
  *   cg_arch_resume            copy the slice back home and jump into it
- *   cg_arch_yield             copy the slice out and jump back to the resumer
+ *   cg_arch_yield             check the yield is the common one, then ...
+ *   cg_arch_suspend           copy the slice out and jump back to the resumer
  *   cg_arch_resume_displaced  resume for unwinding when the resumer's own
  *                             frames reach into the home: park them first
  *
@@ -16,13 +17,13 @@
  *     stack, the generator's go into its control block.
  *   - MXCSR and the x87 control word, whose control bits are callee-saved
  *     by the ABI: each side keeps its own. Each switch saves the outgoing
- *     side's early and loads the incoming side's late, unconditionally.
- *     Measured on the Zen 5 guest this was tuned on: loading an unchanged
- *     control state (status flags may differ) costs 0.55 ns; comparing
- *     first would cost more, since reading back what stmxcsr stored waits
- *     about 5.7 ns for it; and stmxcsr right before ldmxcsr serializes
- *     (4.2 ns). Only a real change of mode is slow (ldmxcsr 14 ns, fldcw
- *     50 ns), and only the switch after a side changed it pays that.
+ *     side's first and loads the incoming side's last, without comparing.
+ *     Measured on the Zen 5 guest this was tuned on: comparing stalls on
+ *     reading back what stmxcsr stored (about 5.7 ns, and 2.6 ns more per
+ *     round trip than loading unconditionally), while loading an unchanged
+ *     value costs 0.55 ns. Only a real change of mode is slow (ldmxcsr 14
+ *     ns, fldcw 50 ns), paid only by the switch after a side changed it.
+ *     All of it costs about 2 ns of a round trip.
  * What is not saved, and why:
  *   - rax, rcx, rdx, rsi, rdi, r8-r11, all vector registers, the MXCSR and
  *     x87 status flags: caller-saved, dead across the call that switches.
@@ -41,6 +42,9 @@
  *
  * Slices are [generator sp at yield, slice top). Both ends are 8 mod 16, so
  * a slice is a multiple of 16 bytes and is copied in 16-byte units.
+ *
+ * cg_arch_start, cg_arch_resume and cg_arch_yield are exported: the inline
+ * hot path in cg/detail/runtime.hpp calls them from the user's code.
  */
 
 #include "frame_layout.h"
@@ -86,17 +90,18 @@
         .cfi_offset %r15, CG_RESUMER_R15 - CG_RESUMER_FRAME_SIZE
 .endm
 
-/* With rsp at the saved resumer sp: give the resumer back its FP control
- * state (see the top of this file for why without comparing). */
-.macro LOAD_RESUMER_FP
-        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
-        fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
-.endm
-
-/* Give the generator (control block in rdi) its own FP control state. */
+/* Give the generator (control block in rdi) its own FP control state
+ * (see the top of this file for why without comparing). */
 .macro LOAD_GENERATOR_FP
         ldmxcsr CG_CONTROL_MXCSR(%rdi)          /* generator's MXCSR */
         fldcw   CG_CONTROL_X87CW(%rdi)          /* generator's x87 control word */
+.endm
+
+/* With rsp at the saved resumer sp: give the resumer its FP control state
+ * back (see the top of this file for why without comparing). */
+.macro LOAD_RESUMER_FP
+        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
+        fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
 .endm
 
 /* Load the generator's callee-saved registers from its control block (rdi). */
@@ -147,8 +152,17 @@
 .endm
 
 /* Copy count bytes from src to dst, top down. count is a 64-bit register
- * holding a nonzero multiple of 16; it ends at 0. Clobbers xmm0-xmm3. */
+ * holding a nonzero multiple of 16; it ends at 0 or 32. Clobbers
+ * xmm0-xmm3. Slices of 16 or 32 bytes, the most common, take no loop. */
 .macro COPY_SLICE src, dst, count
+        cmp     $32, \count                     /* more than 32 bytes? */
+        ja      .Lcopy_large\@                  /* yes: loops */
+        movdqu  (\src), %xmm0                   /* the lowest 16 bytes */
+        movdqu  -16(\src,\count), %xmm1         /* the highest 16 (the same if only 16) */
+        movdqu  %xmm0, (\dst)
+        movdqu  %xmm1, -16(\dst,\count)
+        jmp     .Lcopy_done\@
+.Lcopy_large\@:
         cmp     $64, \count                     /* at least one 64-byte block? */
         jb      .Lcopy_16\@                     /* no: 16 bytes at a time */
 .Lcopy_64\@:
@@ -188,7 +202,6 @@
  * {CG_SWITCH_FINISHED, 0} when entry returns (at .Lgenerator_finished).
  */
         .globl  cg_arch_start
-        .hidden cg_arch_start
         .type   cg_arch_start, @function
         .p2align 4
 cg_arch_start:
@@ -232,7 +245,6 @@ cg_arch_start:
  * pointer} is returned.
  */
         .globl  cg_arch_resume
-        .hidden cg_arch_resume
         .type   cg_arch_resume, @function
         .p2align 4
 cg_arch_resume:
@@ -256,8 +268,8 @@ cg_arch_resume:
         mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: resumer sp */
         lea     .Lgenerator_finished(%rip), %rcx /* link: where the entry returns */
         mov     %rcx, CG_LINK_RETURN(%rax)
-        LOAD_GENERATOR_REGISTERS
         LOAD_GENERATOR_FP
+        LOAD_GENERATOR_REGISTERS
         mov     %rsi, %rax                      /* the generator's yield returns `frame` */
         pop     %rcx                            /* generator's return address */
         jmp     *%rcx                           /* into the generator */
@@ -266,23 +278,64 @@ cg_arch_resume:
 
 /* -------------------------------------------------------------------------
  * ResumeFrame* cg_arch_yield(Control* ctl,          rdi
- *                            ResumeFrame* frame,    rsi
- *                            DeliverFn deliver,     rdx
- *                            uintptr_t value);      rcx
+ *                            DeliverFn deliver,     rsi
+ *                            uintptr_t value);      rdx
  *
- * Called by the running generator. If the slice [rsp, slice top) does not
- * fit the buffer, calls cg_core_grow_slice_buffer(ctl, size); if that fails,
- * returns NULL having changed nothing. Then calls deliver(frame, value) to
- * hand the yielded value to the resumer (it may throw; nothing has changed
- * yet), saves the registers, copies the slice out and returns
- * {CG_SWITCH_YIELDED, 0} to the resumer. When the generator is resumed,
- * returns the ResumeFrame of that resume.
+ * Called by the running generator. Finds the resume that continues it
+ * (this thread's innermost, in cg_thread_state) and, in the common case of
+ * a generator yielding to its own resumer, not being destroyed and holding
+ * no caught exception, is cg_arch_suspend with that frame. Every other
+ * case goes to the library, which throws the error or yields keeping the
+ * exceptions: cg_core_suspend_slow, with the same arguments. Doing the
+ * check here rather than in the caller's inline code keeps the yielding
+ * frame, and so the slice, small.
  */
         .globl  cg_arch_yield
-        .hidden cg_arch_yield
         .type   cg_arch_yield, @function
         .p2align 4
 cg_arch_yield:
+        .cfi_startproc
+        movq    cg_thread_state@gottpoff(%rip), %rax /* rax = this thread's cg state, from %fs */
+        mov     %fs:CG_THREAD_CURRENT(%rax), %r8 /* r8 = the innermost resume */
+        test    %r8, %r8                        /* none: a yield outside any generator */
+        jz      .Lyield_slowly
+        cmp     %rdi, CG_FRAME_GENERATOR(%r8)   /* another generator's resume? */
+        jne     .Lyield_slowly
+        cmpb    $0, CG_FRAME_UNWINDING(%r8)     /* this generator being destroyed? */
+        jne     .Lyield_slowly
+        mov     %fs:CG_THREAD_EXCEPTIONS(%rax), %r9 /* r9 = the C++ exception globals */
+        cmpq    $0, CG_EXCEPTIONS_CAUGHT(%r9)   /* inside a catch block? */
+        jne     .Lyield_slowly
+        cmpl    $0, CG_EXCEPTIONS_UNCAUGHT(%r9) /* while an exception is in flight? */
+        jne     .Lyield_slowly
+        mov     %r8, %rcx                       /* cg_arch_suspend's 4th argument: the frame */
+        jmp     cg_arch_suspend                 /* the others are in place */
+.Lyield_slowly:
+        jmp     cg_core_suspend_slow            /* same arguments; returns to our caller */
+        .cfi_endproc
+        .size   cg_arch_yield, .-cg_arch_yield
+
+/* -------------------------------------------------------------------------
+ * ResumeFrame* cg_arch_suspend(Control* ctl,        rdi
+ *                              DeliverFn deliver,   rsi
+ *                              uintptr_t value,     rdx
+ *                              ResumeFrame* frame); rcx
+ *
+ * Suspends the running generator to the resumer of `frame`. If the slice
+ * [rsp, slice top) does not fit the buffer, calls
+ * cg_core_grow_slice_buffer(ctl, size); if that fails, returns NULL having
+ * changed nothing. Then, unless deliver is NULL, calls deliver(frame,
+ * value) to hand the yielded value to the resumer (it may throw; nothing
+ * has changed yet). Saves the registers, copies the slice out and returns
+ * {CG_SWITCH_YIELDED, value} to the resumer (value: the yielded bits when
+ * deliver is NULL). When the generator is resumed, returns the ResumeFrame
+ * of that resume.
+ */
+        .globl  cg_arch_suspend
+        .hidden cg_arch_suspend
+        .type   cg_arch_suspend, @function
+        .p2align 4
+cg_arch_suspend:
         .cfi_startproc
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
         sub     %rsp, %rax                      /* rax = slice size (rsp: our return address) */
@@ -291,13 +344,17 @@ cg_arch_yield:
         ja      .Lgrow_buffer                   /* no: grow the buffer first */
 .Lslice_fits:
         mov     %eax, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
+        test    %rsi, %rsi                      /* a value to deliver through a function? */
+        jz      .Ldelivered                     /* no: it goes back in rdx */
         push    %rdi                            /* keep ctl; aligns rsp for the call */
         .cfi_adjust_cfa_offset 8
-        mov     %rsi, %rdi                      /* deliver's 1st argument: frame */
-        mov     %rcx, %rsi                      /* deliver's 2nd argument: value */
-        call    *%rdx                           /* deliver(frame, value) */
+        mov     %rsi, %rax                      /* rax = deliver */
+        mov     %rcx, %rdi                      /* deliver's 1st argument: frame */
+        mov     %rdx, %rsi                      /* deliver's 2nd argument: value */
+        call    *%rax                           /* deliver(frame, value) */
         pop     %rdi                            /* ctl */
         .cfi_adjust_cfa_offset -8
+.Ldelivered:
         stmxcsr CG_CONTROL_MXCSR(%rdi)          /* generator's MXCSR */
         fnstcw  CG_CONTROL_X87CW(%rdi)          /* generator's x87 control word */
         mov     %rbx, CG_CONTROL_RBX(%rdi)      /* generator's rbx */
@@ -314,8 +371,7 @@ cg_arch_yield:
         mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* leave the home: rsp = resumer sp */
         RESUMER_FRAME_CFI
         LOAD_RESUMER_FP
-        xor     %eax, %eax                      /* status: yielded */
-        xor     %edx, %edx                      /* no stack pointer to report */
+        xor     %eax, %eax                      /* status: yielded; rdx: the value's bits */
         POP_RESUMER_AND_RETURN
         .cfi_restore_state
 .Lgrow_buffer:
@@ -350,7 +406,7 @@ cg_arch_yield:
         xor     %eax, %eax                      /* return NULL: nothing was changed */
         ret
         .cfi_endproc
-        .size   cg_arch_yield, .-cg_arch_yield
+        .size   cg_arch_suspend, .-cg_arch_suspend
 
 /* -------------------------------------------------------------------------
  * SwitchResult cg_arch_resume_displaced(Control* ctl,        rdi
@@ -410,8 +466,9 @@ cg_arch_resume_displaced:
         mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: the area, not a stack pointer */
         lea     .Ldisplaced_finished(%rip), %rcx /* link: where the entry returns */
         mov     %rcx, CG_LINK_RETURN(%rax)
-        LOAD_GENERATOR_REGISTERS
+        lea     CG_DISPLACED_BYTES(%rdx), %r10  /* r10 = the parked resumer save area */
         LOAD_GENERATOR_FP
+        LOAD_GENERATOR_REGISTERS
         mov     %r9, %rsp                       /* rsp = slice bottom */
         mov     %rsi, %rax                      /* the generator's yield returns `frame` */
         pop     %rcx                            /* generator's return address */

@@ -314,9 +314,13 @@ private:
     void resume_into(std::optional<Yield>& out, void* sent)
     {
         detail::ResumeFrame frame{generator_, &out, sent};
-        detail::resume(frame);
-        if (frame.exception) [[unlikely]]
+        std::uintptr_t bits;
+        if (detail::resume(frame, bits)) {
+            if constexpr (detail::passed_by_bits<Yield>)
+                out.emplace(detail::from_bits<Yield>(bits));
+        } else if (frame.exception) [[unlikely]] {
             std::rethrow_exception(std::move(frame.exception));
+        }
     }
 
     detail::Control* generator_;

@@ -1,5 +1,6 @@
-// runtime.hpp - what the C++ templates need from libcg. Not a public API:
-// names here may change between versions.
+// runtime.hpp - what the C++ templates need from libcg: the hot path of
+// resume and yield, inline, and the library calls for everything else.
+// Not a public API: names and layouts here may change between versions.
 #pragma once
 
 #include <cstddef>
@@ -17,9 +18,52 @@
 
 namespace cg::detail {
 
-/// A generator's control block: registers, home, slice buffer, state.
-/// Defined in src/control.hpp; opaque to users.
+/// A generator's control block. Its head (ControlHead) is described here
+/// for the inline hot path; the rest (saved registers, slice bytes) is in
+/// src/control.hpp and arch/.
 struct Control;
+
+struct GeneratorOps;
+
+/// A generator's life, in the two low bits of its status word; the owning
+/// thread's number is in the others.
+///
+///   state         owner      slice_top / headroom     slice_size  buffer
+///   not_started   unowned    headroom (bytes)         0           inline, unused
+///   running       thread #   slice top (its home)     stale       stale
+///   suspended     thread #   slice top                bytes       holds the slice
+///   finished      thread #   slice top (dead home)    0           inline, unused
+enum class State : std::uint32_t { not_started = 0, suspended = 1, running = 2, finished = 3 };
+
+inline constexpr std::uint32_t state_bits = 2;
+inline constexpr std::uint32_t state_mask = (1u << state_bits) - 1;
+/// The owner of a generator no thread has started. Thread numbers stay below.
+inline constexpr std::uint32_t unowned = (1u << (32 - state_bits)) - 1;
+
+constexpr std::uint32_t status_of(std::uint32_t owner, State state) noexcept
+{
+    return owner << state_bits | static_cast<std::uint32_t>(state);
+}
+
+/// The portable head of every control block. Only the owning thread writes
+/// a started generator's fields; any thread may read `status` (atomically)
+/// to refuse a resume that is not its own.
+struct ControlHead {
+    std::uint32_t status; // status_of(owner, state)
+    int saved_errno;      // the generator's errno while it is suspended
+    union {
+        char* slice_top;      // once started: the home's top minus the link frame
+        std::size_t headroom; // before: how far below the first resumer the home goes
+    };
+    const GeneratorOps* ops;
+    std::uint32_t slice_size; // bytes of the saved slice
+    std::uint32_t capacity;   // bytes its buffer holds
+};
+
+inline ControlHead* head_of(Control* generator) noexcept { return reinterpret_cast<ControlHead*>(generator); }
+
+/// The link frame the trampoline keeps at the top of a home, in bytes.
+inline constexpr std::size_t link_frame_size = 16;
 
 /// The two per-thread fields of the Itanium C++ ABI's exception-handling
 /// globals (__cxa_eh_globals): the stack of caught exceptions and the count
@@ -30,10 +74,10 @@ struct ExceptionState {
 };
 
 /// One resume in progress. It lives in the resumer's frame for the length of
-/// the resume; the generator finds it through a thread-local pointer.
+/// the resume; the generator finds it through ThreadState::current.
 struct ResumeFrame {
     Control* generator;
-    void* yielded;          ///< std::optional<Yield>*: where the next yield puts its value
+    void* yielded;          ///< std::optional<Yield>*: where a yield that delivers puts its value
     void* sent;             ///< Receive*: what the pending yield returns; null if Receive is void
     bool unwinding = false; ///< the generator is being destroyed: its yields throw forced_unwind
     int resumer_errno = 0;  ///< the resumer's errno, while the generator runs
@@ -42,14 +86,30 @@ struct ResumeFrame {
     std::exception_ptr exception = {};      ///< set when an exception escapes the body
 };
 
+/// What cg keeps per thread.
+struct ThreadState {
+    ResumeFrame* current;       ///< the innermost resume in progress on this thread, or null
+    ExceptionState* exceptions; ///< this thread's __cxa_eh_globals; set with `number`
+    int* error_number;          ///< this thread's errno; set with `number`
+    std::uint32_t number;       ///< 0 until the thread first starts a generator
+};
+
+// initial-exec: every access is one %fs-relative instruction, no call; the
+// cost is a few bytes of static TLS, which a library loaded at start-up (or
+// dlopen'ed while glibc's surplus lasts) can have. constinit: no TLS wrapper.
+// Named cg_thread_state for the trampoline, which reads it too.
+CG_API extern constinit thread_local ThreadState this_thread __asm__("cg_thread_state")
+    __attribute__((tls_model("initial-exec")));
+
 /// Runs the body on the generator's home: called once, by the trampoline.
 using EntryFn = void (*)(Control* generator, ResumeFrame* first) noexcept;
-/// Puts the yielded value into frame->yielded. `value` is the value's bits if
-/// it is small and trivially copyable (see passed_by_bits), else its address.
-/// May throw (a move constructor).
+/// Puts the yielded value into frame->yielded, for yield types not passed
+/// by bits (see passed_by_bits). `value` is the yielded argument's bits if
+/// that is small and trivially copyable, else its address. May throw (a
+/// move constructor).
 using DeliverFn = void (*)(ResumeFrame* frame, std::uintptr_t value);
 
-/// What the core needs to know of a body's type, without knowing the type.
+/// What a body's type tells the core, without the type.
 struct GeneratorOps {
     EntryFn entry;
     void (*destroy_body)(void* body) noexcept; ///< for a generator never started; null if trivial
@@ -60,12 +120,37 @@ struct GeneratorOps {
     bool unwind_on_destroy; ///< run destructors of a suspended generator's frames (C++), or discard them (C)
 };
 
-CG_API Control* create(const GeneratorOps& ops, std::size_t headroom);    // throws std::bad_alloc, cg::error
-CG_API void* body_of(Control* generator) noexcept;                        // where the body is stored
-CG_API void free_unstarted(Control* generator) noexcept;                  // frees without touching the body
+/// What the trampoline's start and resume return: a status and, with it,
+/// the yielded value's bits (a yield passed by bits), or how low the
+/// resumer's stack would have reached (too deep).
+struct SwitchResult {
+    std::uintptr_t status;
+    std::uintptr_t payload;
+};
+inline constexpr std::uintptr_t switch_yielded = 0;
+inline constexpr std::uintptr_t switch_finished = 1;
+inline constexpr std::uintptr_t switch_too_deep = 2;
+
+// The trampoline (arch/<cpu>/switch.S), called directly from the inline hot
+// path below; the contracts are written above each routine there.
+extern "C" {
+CG_API SwitchResult cg_arch_start(Control* generator, ResumeFrame* frame, EntryFn entry, std::size_t headroom);
+CG_API SwitchResult cg_arch_resume(Control* generator, ResumeFrame* frame);
+CG_API ResumeFrame* cg_arch_yield(Control* generator, DeliverFn deliver, std::uintptr_t value);
+}
+
+// The library's cold paths.
+CG_API Control* create(const GeneratorOps& ops, std::size_t headroom); // throws std::bad_alloc, cg::error
+CG_API void* body_of(Control* generator) noexcept;                     // where the body is stored
+CG_API void free_unstarted(Control* generator) noexcept;               // frees without touching the body
 CG_API void destroy(Control* generator) noexcept;
-CG_API void resume(ResumeFrame& frame);                                   // throws cg::error
-CG_API ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value); // null: out of memory
+/// Throws the error a resume of `frame` meets, unless it is the first resume
+/// of a generator nobody has started: then claims it for this thread and
+/// returns its headroom.
+CG_API std::size_t claim_for_start(ResumeFrame& frame);
+/// After a switch that neither yielded nor succeeded: finished, or too deep
+/// (throws resume_depth_error).
+CG_API void after_unusual_switch(ResumeFrame& frame, SwitchResult result);
 CG_API ResumeFrame* current_frame() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
@@ -77,12 +162,143 @@ CG_API bool is_finished(const Control* generator) noexcept;
 CG_API std::size_t slice_size(const Control* generator) noexcept;
 CG_API std::size_t buffer_capacity(const Control* generator) noexcept;
 
-/// Small trivially copyable values travel to the resumer in a register, not
-/// through their address: the yielding frame then need not keep them in
-/// memory, which keeps the slice of a generator of ints at 32 bytes.
+} // namespace cg::detail
+
+// AddressSanitizer: see src/sanitizers.hpp. Weak, so that nothing is needed
+// to link without it.
+extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size)
+    __attribute__((weak));
+
+namespace cg::detail {
+
+/// The status word, read from any thread. Relaxed: the owner part is
+/// written once, at the start, and a thread only acts on finding its own
+/// number there; the state part is only read by the owner.
+inline std::uint32_t status_of(const ControlHead& generator) noexcept
+{
+    return __atomic_load_n(&generator.status, __ATOMIC_RELAXED);
+}
+
+/// Only the owning thread changes the state.
+inline void set_status(ControlHead& generator, std::uint32_t status) noexcept
+{
+    __atomic_store_n(&generator.status, status, __ATOMIC_RELAXED);
+}
+
+inline void set_state(ControlHead& generator, State state) noexcept
+{
+    set_status(generator, (status_of(generator) & ~state_mask) | static_cast<std::uint32_t>(state));
+}
+
+inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
+{
+    if (&__asan_unpoison_memory_region != nullptr)
+        __asan_unpoison_memory_region(lowest, size);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool instrumented_by_asan = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool instrumented_by_asan = true;
+#else
+inline constexpr bool instrumented_by_asan = false;
+#endif
+#else
+inline constexpr bool instrumented_by_asan = false;
+#endif
+
+/// The part of the home the slice and the link frame occupy. In the inline
+/// hot path only where the code around it is instrumented by ASan: frames
+/// that are not leave no poison (the library's own cold paths always do
+/// this, src/sanitizers.hpp).
+inline void forget_home_poison(const ControlHead& generator) noexcept
+{
+    if (instrumented_by_asan)
+        forget_stack_poison(generator.slice_top - generator.slice_size, generator.slice_size + link_frame_size);
+}
+
+// Around every switch into a generator: the resumer's exception state and
+// errno are set aside; the generator gets its own errno back, and an empty
+// exception state (its pending yield restores one it kept); its frame
+// becomes this thread's innermost resume.
+inline void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator) noexcept
+{
+    frame.outer = thread.current;
+    frame.resumer_exceptions = *thread.exceptions;
+    *thread.exceptions = {};
+    frame.resumer_errno = *thread.error_number;
+    *thread.error_number = generator.saved_errno;
+    thread.current = &frame;
+    set_status(generator, status_of(thread.number, State::running));
+}
+
+// Back on the resumer's side: after the generator yielded or finished, or
+// when it was not entered after all.
+inline void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, State state) noexcept
+{
+    *thread.exceptions = frame.resumer_exceptions;
+    generator.saved_errno = *thread.error_number;
+    *thread.error_number = frame.resumer_errno;
+    thread.current = frame.outer;
+    set_status(generator, status_of(thread.number, state));
+}
+
+/// Resumes frame.generator until it yields (true; for a yield type passed
+/// by bits, `bits` then holds the value) or finishes (false). The common
+/// case, a suspended generator of this thread, runs inline down to the
+/// trampoline and back: no library call, no `ret` that the trampoline's
+/// jumps would make mispredict. Throws cg::error for misuse.
+inline bool resume(ResumeFrame& frame, std::uintptr_t& bits)
+{
+    ControlHead* generator = head_of(frame.generator);
+    ThreadState& thread = this_thread;
+    SwitchResult result;
+    // One compare checks owner and state. A thread that has started no
+    // generator has number 0, which is no started generator's owner.
+    if (generator != nullptr && status_of(*generator) == status_of(thread.number, State::suspended)) [[likely]] {
+        enter(thread, frame, *generator);
+        forget_home_poison(*generator);
+        result = cg_arch_resume(frame.generator, &frame);
+    } else {
+        std::size_t headroom = claim_for_start(frame); // or throws
+        enter(thread, frame, *generator);
+        // From this frame, as cg_arch_resume is: the home's top is then
+        // `headroom` below where later resumes from the same call site stand.
+        result = cg_arch_start(frame.generator, &frame, generator->ops->entry, headroom);
+    }
+    if (result.status != switch_yielded) [[unlikely]] {
+        after_unusual_switch(frame, result);
+        return false;
+    }
+    leave(thread, frame, *generator, State::suspended);
+    forget_home_poison(*generator);
+    bits = result.payload;
+    return true;
+}
+
+/// Suspends the running `generator`, handing `value` to deliver (or, if
+/// deliver is null, to the resumer as bits); returns the ResumeFrame of the
+/// resume that continues it, or null (nothing done) when the slice buffer
+/// could not grow. The trampoline itself tells the
+/// common case (the innermost generator, not being unwound, holding no
+/// caught exception) from the others, which it hands to the library: the
+/// yielding frame then keeps nothing but its own values, which keeps the
+/// slice of a generator of ints at 32 bytes.
+inline ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
+{
+    return cg_arch_yield(generator, deliver, value);
+}
+
+/// Small trivially copyable values travel in a register, not through
+/// their address: as the argument of a yield, so that the yielding frame
+/// need not keep it in memory (which keeps the slice of a generator of ints
+/// at 32 bytes); and as the yielded value, which the trampoline hands the
+/// resumer in a register, so that no delivery function is called at all.
 template <class Value>
-inline constexpr bool passed_by_bits =
-    std::is_trivially_copyable_v<std::remove_cvref_t<Value>> && sizeof(std::remove_cvref_t<Value>) <= sizeof(std::uintptr_t);
+inline constexpr bool passed_by_bits = std::is_trivially_copyable_v<std::remove_cvref_t<Value>> &&
+                                       !std::is_array_v<std::remove_cvref_t<Value>> &&
+                                       sizeof(std::remove_cvref_t<Value>) <= sizeof(std::uintptr_t);
 
 template <class Value>
 std::uintptr_t pass(Value& value) noexcept
@@ -96,18 +312,23 @@ std::uintptr_t pass(Value& value) noexcept
     }
 }
 
+/// The value whose bits `pass` gave.
+template <class Value>
+Value from_bits(std::uintptr_t bits) noexcept
+{
+    alignas(Value) unsigned char storage[sizeof(Value)];
+    std::memcpy(storage, &bits, sizeof(Value));
+    return *std::launder(reinterpret_cast<Value*>(storage));
+}
+
 template <class Yield, class Value>
 void deliver(ResumeFrame* frame, std::uintptr_t value)
 {
     auto& out = *static_cast<std::optional<Yield>*>(frame->yielded);
-    if constexpr (passed_by_bits<Value>) {
-        using Bits = std::remove_cvref_t<Value>;
-        alignas(Bits) unsigned char storage[sizeof(Bits)];
-        std::memcpy(storage, &value, sizeof(Bits));
-        out.emplace(*std::launder(reinterpret_cast<Bits*>(storage)));
-    } else {
+    if constexpr (passed_by_bits<Value>)
+        out.emplace(from_bits<std::remove_cvref_t<Value>>(value));
+    else
         out.emplace(std::forward<Value>(*reinterpret_cast<std::remove_reference_t<Value>*>(value)));
-    }
 }
 
 /// Yields `value` from the running generator and returns what the resume
@@ -117,7 +338,13 @@ void deliver(ResumeFrame* frame, std::uintptr_t value)
 template <class Yield, class Receive, class Value>
 Receive yield_from(Control* generator, Value&& value)
 {
-    ResumeFrame* next = suspend(generator, &deliver<Yield, Value>, pass(value));
+    ResumeFrame* next;
+    if constexpr (passed_by_bits<Yield>) {
+        Yield converted(std::forward<Value>(value)); // may throw: nothing has happened yet
+        next = suspend(generator, nullptr, pass(converted));
+    } else {
+        next = suspend(generator, &deliver<Yield, Value>, pass(value));
+    }
     if (next == nullptr) [[unlikely]]
         throw_bad_alloc();
     if (next->unwinding) [[unlikely]]
