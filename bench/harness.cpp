@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,20 +41,16 @@ double median_ns_per_op(const Settings& settings, const std::function<void(std::
     return samples[static_cast<std::size_t>(runs / 2)];
 }
 
-namespace {
-
-std::size_t status_field_kib(const char* field)
+std::size_t own_peak_rss()
 {
     std::ifstream status("/proc/self/status");
     for (std::string line; std::getline(status, line);)
-        if (line.rfind(field, 0) == 0)
-            return std::strtoul(line.c_str() + std::strlen(field), nullptr, 10);
+        if (line.rfind("VmHWM:", 0) == 0)
+            return std::strtoul(line.c_str() + 6, nullptr, 10) * 1024;
     return 0;
 }
 
-} // namespace
-
-std::size_t child_peak_rss(const std::function<void()>& body)
+std::size_t fresh_process_peak_rss(const std::vector<std::string>& arguments)
 {
     int ends[2];
     if (::pipe(ends) != 0)
@@ -61,20 +58,28 @@ std::size_t child_peak_rss(const std::function<void()>& body)
     std::fflush(nullptr);
     pid_t child = ::fork();
     if (child == 0) {
+        ::dup2(ends[1], STDOUT_FILENO);
         ::close(ends[0]);
-        body();
-        std::size_t peak = status_field_kib("VmHWM:") * 1024;
-        ssize_t written = ::write(ends[1], &peak, sizeof peak);
-        std::_Exit(written == sizeof peak ? 0 : 1);
+        ::close(ends[1]);
+        std::vector<char*> argv;
+        std::string self = "/proc/self/exe";
+        argv.push_back(self.data());
+        for (const std::string& argument : arguments)
+            argv.push_back(const_cast<char*>(argument.c_str()));
+        argv.push_back(nullptr);
+        ::execv("/proc/self/exe", argv.data());
+        std::_Exit(127);
     }
     ::close(ends[1]);
-    std::size_t peak = 0;
-    if (::read(ends[0], &peak, sizeof peak) != sizeof peak)
-        peak = 0;
+    std::string text;
+    char chunk[64];
+    ssize_t n;
+    while ((n = ::read(ends[0], chunk, sizeof chunk)) > 0)
+        text.append(chunk, static_cast<std::size_t>(n));
     ::close(ends[0]);
     int status = 0;
     ::waitpid(child, &status, 0);
-    return peak;
+    return std::strtoull(text.c_str(), nullptr, 10);
 }
 
 int pin(const Settings& settings)

@@ -36,8 +36,13 @@ inline void keep(const T& value)
 /// median of several runs, each long enough to swamp the clock's cost.
 double median_ns_per_op(const Settings& settings, const std::function<void(std::size_t n)>& batch);
 
-/// Peak resident set of a child process that runs `body`, in bytes.
-std::size_t child_peak_rss(const std::function<void()>& body);
+/// Peak resident set, in bytes, of a fresh process: this program run again
+/// with `arguments` (see memory_child in cg_bench.cpp), which must print
+/// nothing on stdout. A forked child would count the parent's pages.
+std::size_t fresh_process_peak_rss(const std::vector<std::string>& arguments);
+
+/// In such a process, after its work: its own peak resident set, in bytes.
+std::size_t own_peak_rss();
 
 /// Pins the calling thread as `settings` say; returns the CPU, or -1.
 int pin(const Settings& settings);

@@ -42,14 +42,24 @@ static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must h
 static_assert(CG_INLINE_BUFFER_SIZE % 16 == 0, "slices are multiples of 16 bytes");
 static_assert(sizeof(Control) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the body follows the inline bytes");
 static_assert(CG_LINK_SIZE == link_frame_size);
+static_assert(offsetof(Control, head) + offsetof(ControlHead, status) == CG_CONTROL_STATUS);
+static_assert(offsetof(Control, head) + offsetof(ControlHead, saved_errno) == CG_CONTROL_SAVED_ERRNO);
 static_assert(offsetof(ThreadState, current) == CG_THREAD_CURRENT);
 static_assert(offsetof(ThreadState, exceptions) == CG_THREAD_EXCEPTIONS);
+static_assert(offsetof(ThreadState, error_number) == CG_THREAD_ERRNO);
+static_assert(offsetof(ThreadState, number) == CG_THREAD_NUMBER && sizeof(ThreadState::number) == 4);
 static_assert(offsetof(ResumeFrame, generator) == CG_FRAME_GENERATOR);
 static_assert(offsetof(ResumeFrame, unwinding) == CG_FRAME_UNWINDING && sizeof(ResumeFrame::unwinding) == 1);
+static_assert(offsetof(ResumeFrame, resumer_errno) == CG_FRAME_RESUMER_ERRNO);
+static_assert(offsetof(ResumeFrame, outer) == CG_FRAME_OUTER);
+static_assert(offsetof(ResumeFrame, resumer_exceptions) == CG_FRAME_RESUMER_EXCEPTIONS);
 static_assert(offsetof(ExceptionState, caught) == CG_EXCEPTIONS_CAUGHT);
 static_assert(offsetof(ExceptionState, uncaught) == CG_EXCEPTIONS_UNCAUGHT && sizeof(ExceptionState::uncaught) == 4);
+static_assert(static_cast<int>(State::suspended) == CG_STATE_SUSPENDED &&
+              static_cast<int>(State::running) == CG_STATE_RUNNING &&
+              static_cast<int>(State::finished) == CG_STATE_FINISHED);
 static_assert(CG_SWITCH_YIELDED == switch_yielded && CG_SWITCH_FINISHED == switch_finished &&
-              CG_SWITCH_TOO_DEEP == switch_too_deep);
+              CG_SWITCH_TOO_DEEP == switch_too_deep && CG_SWITCH_NOT_SUSPENDED == switch_not_suspended);
 
 inline constexpr std::size_t inline_capacity = CG_INLINE_BUFFER_SIZE;
 

@@ -20,6 +20,29 @@
 namespace cg::detail {
 namespace {
 
+// The bookkeeping the trampoline does on every switch (ENTER_GENERATOR and
+// LEAVE_GENERATOR in arch/amd64/switch.S), for the one path it leaves to C++:
+// unwinding with the resumer's frames parked.
+void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator) noexcept
+{
+    frame.outer = thread.current;
+    frame.resumer_exceptions = *thread.exceptions;
+    *thread.exceptions = {};
+    frame.resumer_errno = *thread.error_number;
+    *thread.error_number = generator.saved_errno;
+    thread.current = &frame;
+    set_state(generator, State::running);
+}
+
+void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, State state) noexcept
+{
+    *thread.exceptions = frame.resumer_exceptions;
+    generator.saved_errno = *thread.error_number;
+    *thread.error_number = frame.resumer_errno;
+    thread.current = frame.outer;
+    set_state(generator, state);
+}
+
 void release_heap_buffer(Control& generator) noexcept
 {
     if (has_heap_buffer(generator)) {
@@ -35,16 +58,13 @@ void free_control(Control& generator) noexcept
     deallocate(&generator, size);
 }
 
-/// After a switch into the generator returned: it yielded or finished.
-void finish_switch(ThreadState& thread, ResumeFrame& frame, Control& generator, std::uintptr_t status) noexcept
+/// After the generator finished (the trampoline did the bookkeeping).
+void after_finish(Control& generator) noexcept
 {
-    bool finished = status == CG_SWITCH_FINISHED;
-    leave(thread, frame, generator.head, finished ? State::finished : State::suspended);
-    forget_home_poison(generator.head);
-    if (finished) {
-        generator.head.slice_size = 0;
-        release_heap_buffer(generator);
-    }
+    forget_stack_poison(generator.head.slice_top - generator.head.slice_size,
+                        generator.head.slice_size + CG_LINK_SIZE);
+    generator.head.slice_size = 0;
+    release_heap_buffer(generator);
 }
 
 // Its saved exception state lives in this frame, so inside the slice: a
@@ -88,7 +108,8 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
         if (result.status == CG_SWITCH_TOO_DEEP) {
             leave(thread, displaced->frame, generator.head, State::suspended);
         } else {
-            finish_switch(thread, displaced->frame, generator, result.status);
+            leave(thread, displaced->frame, generator.head, State::finished);
+            after_finish(generator);
             forget_stack_poison(displaced->area.resumer_sp, displaced->area.size);
         }
         displaced->~DisplacedUnwind();
@@ -105,17 +126,15 @@ SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const cha
 void unwind(ThreadState& thread, Control& generator) noexcept
 {
     ResumeFrame frame{&generator, nullptr, nullptr, true};
-    enter(thread, frame, generator.head);
-    forget_home_poison(generator.head);
+    forget_stack_poison(generator.head.slice_top - generator.head.slice_size,
+                        generator.head.slice_size + CG_LINK_SIZE);
     SwitchResult result = cg_arch_resume(&generator, &frame);
-    if (result.status == CG_SWITCH_TOO_DEEP) {
-        leave(thread, frame, generator.head, State::suspended);
+    if (result.status == CG_SWITCH_TOO_DEEP)
         result = unwind_displaced(thread, generator, reinterpret_cast<char*>(result.payload));
-    } else {
-        finish_switch(thread, frame, generator, result.status);
-    }
+    else if (result.status == CG_SWITCH_FINISHED)
+        after_finish(generator);
     if (result.status != CG_SWITCH_FINISHED)
-        fatal("internal error: a generator being unwound suspended itself");
+        fatal("internal error: a generator being unwound did not finish");
 }
 
 } // namespace
@@ -193,11 +212,9 @@ std::size_t claim_for_start(ResumeFrame& frame)
 void after_unusual_switch(ResumeFrame& frame, SwitchResult result)
 {
     Control& generator = *frame.generator;
-    if (result.status == CG_SWITCH_TOO_DEEP) {
-        leave(this_thread, frame, generator.head, State::suspended);
-        throw_too_deep(generator, reinterpret_cast<char*>(result.payload));
-    }
-    finish_switch(this_thread, frame, generator, result.status);
+    if (result.status == CG_SWITCH_TOO_DEEP)
+        throw_too_deep(generator, reinterpret_cast<char*>(result.payload)); // nothing was touched
+    after_finish(generator);
 }
 
 ResumeFrame* cg_core_suspend_slow(Control* generator, DeliverFn deliver, std::uintptr_t value)

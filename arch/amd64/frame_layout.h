@@ -33,6 +33,8 @@
 /* Control block (struct cg::detail::Control): first the portable head
  * (struct cg::detail::ControlHead, which inline code in the public headers
  * reads), of which the trampoline uses these fields ... */
+#define CG_CONTROL_STATUS 0      /* uint32_t: owner << 2 | state */
+#define CG_CONTROL_SAVED_ERRNO 4 /* int: the generator's errno while suspended */
 #define CG_CONTROL_SLICE_TOP 8   /* char*: lowest address of the link frame */
 #define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes in the saved slice */
 #define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes the slice buffer holds */
@@ -82,22 +84,32 @@
 #define CG_DISPLACED_SIZE 16    /* size_t: bytes parked, from SP to the home top */
 #define CG_DISPLACED_BYTES 32
 
-/* What cg_arch_yield reads to tell the common yield from the others: this
+/* The bookkeeping of every switch (see ENTER_GENERATOR in switch.S): this
  * thread's cg state (struct cg::detail::ThreadState, thread-local
- * cg_thread_state), the innermost resume (struct cg::detail::ResumeFrame)
- * and the C++ exception globals (struct cg::detail::ExceptionState). */
+ * cg_thread_state), a resume in progress (struct cg::detail::ResumeFrame),
+ * the C++ exception globals (struct cg::detail::ExceptionState). */
 #define CG_THREAD_CURRENT 0
 #define CG_THREAD_EXCEPTIONS 8
+#define CG_THREAD_ERRNO 16       /* int*: this thread's errno */
+#define CG_THREAD_NUMBER 24      /* uint32_t */
 #define CG_FRAME_GENERATOR 0
-#define CG_FRAME_UNWINDING 24 /* bool */
+#define CG_FRAME_UNWINDING 24    /* bool */
+#define CG_FRAME_RESUMER_ERRNO 28 /* int */
+#define CG_FRAME_OUTER 32
+#define CG_FRAME_RESUMER_EXCEPTIONS 40
 #define CG_EXCEPTIONS_CAUGHT 0
 #define CG_EXCEPTIONS_UNCAUGHT 8 /* unsigned int */
 
+/* The states in the low two bits of CG_CONTROL_STATUS. */
+#define CG_STATE_SUSPENDED 1
+#define CG_STATE_RUNNING 2
+#define CG_STATE_FINISHED 3
 
 /* Status returned by cg_arch_start and cg_arch_resume in rax. */
 #define CG_SWITCH_YIELDED 0
 #define CG_SWITCH_FINISHED 1
 #define CG_SWITCH_TOO_DEEP 2
+#define CG_SWITCH_NOT_SUSPENDED 3 /* not a suspended generator of this thread */
 
 
 #ifndef __ASSEMBLER__

@@ -114,6 +114,56 @@
         mov     CG_CONTROL_R15(%rdi), %r15      /* generator's r15 */
 .endm
 
+/* r9 = the offset of this thread's cg state (struct ThreadState) from %fs:
+ * the initial-exec TLS model, as the C++ side declares it. */
+.macro THREAD_STATE
+        movq    cg_thread_state@gottpoff(%rip), %r9 /* offset of cg_thread_state in %fs */
+.endm
+
+/* The bookkeeping of a switch into the generator (control block rdi, frame
+ * rsi, THREAD_STATE in r9): the frame becomes this thread's innermost
+ * resume; the resumer's C++ exception state and errno are set aside in it;
+ * the generator gets its own errno back (a new one: its resumer's) and an
+ * empty exception state (a yield that kept one restores it). Clobbers r10,
+ * r11. */
+.macro ENTER_GENERATOR
+        mov     %fs:CG_THREAD_CURRENT(%r9), %r10 /* the innermost resume so far ... */
+        mov     %r10, CG_FRAME_OUTER(%rsi)      /* ... is outer to this one */
+        mov     %rsi, %fs:CG_THREAD_CURRENT(%r9) /* which is the innermost now */
+        mov     %fs:CG_THREAD_EXCEPTIONS(%r9), %r10 /* r10 = the C++ exception globals */
+        mov     CG_EXCEPTIONS_CAUGHT(%r10), %r11 /* the resumer's caught exceptions ... */
+        mov     %r11, CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_CAUGHT(%rsi) /* ... set aside */
+        mov     CG_EXCEPTIONS_UNCAUGHT(%r10), %r11d /* and its count in flight */
+        mov     %r11d, CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_UNCAUGHT(%rsi)
+        movq    $0, CG_EXCEPTIONS_CAUGHT(%r10)  /* the generator starts with none */
+        movl    $0, CG_EXCEPTIONS_UNCAUGHT(%r10)
+        mov     %fs:CG_THREAD_ERRNO(%r9), %r10  /* r10 = &errno */
+        mov     (%r10), %r11d                   /* the resumer's errno ... */
+        mov     %r11d, CG_FRAME_RESUMER_ERRNO(%rsi) /* ... set aside */
+        mov     CG_CONTROL_SAVED_ERRNO(%rdi), %r11d /* the generator's ... */
+        mov     %r11d, (%r10)                   /* ... back */
+.endm
+
+/* The bookkeeping of a switch back to the resumer of \frame (control block
+ * rdi): the resumer's exception state, errno and innermost resume come back;
+ * the generator's errno is kept. Its state changes separately. Clobbers
+ * r9-r11. */
+.macro LEAVE_GENERATOR frame
+        THREAD_STATE
+        mov     %fs:CG_THREAD_EXCEPTIONS(%r9), %r10 /* r10 = the C++ exception globals */
+        mov     CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_CAUGHT(\frame), %r11 /* the resumer's ... */
+        mov     %r11, CG_EXCEPTIONS_CAUGHT(%r10) /* ... caught exceptions back */
+        mov     CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_UNCAUGHT(\frame), %r11d
+        mov     %r11d, CG_EXCEPTIONS_UNCAUGHT(%r10) /* and its count in flight */
+        mov     %fs:CG_THREAD_ERRNO(%r9), %r10  /* r10 = &errno */
+        mov     (%r10), %r11d                   /* the generator's errno ... */
+        mov     %r11d, CG_CONTROL_SAVED_ERRNO(%rdi) /* ... kept */
+        mov     CG_FRAME_RESUMER_ERRNO(\frame), %r11d /* the resumer's ... */
+        mov     %r11d, (%r10)                   /* ... back */
+        mov     CG_FRAME_OUTER(\frame), %r11    /* the resume outer to this one ... */
+        mov     %r11, %fs:CG_THREAD_CURRENT(%r9) /* ... is the innermost again */
+.endm
+
 /* With rsp at the saved resumer sp and its FP state already restored: pop
  * its registers and return to it, with rax (and rdx) as set by the caller. */
 .macro POP_RESUMER_AND_RETURN
@@ -151,39 +201,22 @@
         cmova   (\reg), \reg                    /* then they hold the heap buffer's address */
 .endm
 
-/* Copy count bytes from src to dst, top down. count is a 64-bit register
- * holding a nonzero multiple of 16; it ends at 0 or 32. Clobbers
- * xmm0-xmm3. Slices of 16 or 32 bytes, the most common, take no loop. */
-.macro COPY_SLICE src, dst, count
-        cmp     $32, \count                     /* more than 32 bytes? */
-        ja      .Lcopy_large\@                  /* yes: loops */
+/* Copy rcx bytes (a nonzero multiple of 16) from src to dst, two disjoint
+ * ranges; src and dst are registers other than rcx and r9-r11. Slices of
+ * 16 or 32 bytes, the most common, take two moves; larger ones go to
+ * cg_amd64_copy_large. Clobbers rcx, r9-r11, ymm0-ymm4, flags. */
+.macro COPY_SLICE src, dst
+        cmp     $32, %rcx                       /* more than 32 bytes? */
+        ja      .Lcopy_large\@                  /* yes: the loops */
         movdqu  (\src), %xmm0                   /* the lowest 16 bytes */
-        movdqu  -16(\src,\count), %xmm1         /* the highest 16 (the same if only 16) */
+        movdqu  -16(\src,%rcx), %xmm1           /* the highest 16 (the same if only 16) */
         movdqu  %xmm0, (\dst)
-        movdqu  %xmm1, -16(\dst,\count)
+        movdqu  %xmm1, -16(\dst,%rcx)
         jmp     .Lcopy_done\@
 .Lcopy_large\@:
-        cmp     $64, \count                     /* at least one 64-byte block? */
-        jb      .Lcopy_16\@                     /* no: 16 bytes at a time */
-.Lcopy_64\@:
-        movdqu  -64(\src,\count), %xmm0         /* load the highest 64 bytes left */
-        movdqu  -48(\src,\count), %xmm1
-        movdqu  -32(\src,\count), %xmm2
-        movdqu  -16(\src,\count), %xmm3
-        movdqu  %xmm0, -64(\dst,\count)         /* and store them */
-        movdqu  %xmm1, -48(\dst,\count)
-        movdqu  %xmm2, -32(\dst,\count)
-        movdqu  %xmm3, -16(\dst,\count)
-        sub     $64, \count                     /* 64 bytes fewer to go */
-        cmp     $64, \count                     /* another whole block? */
-        jae     .Lcopy_64\@                     /* yes: loop */
-        test    \count, \count                  /* anything left? */
-        jz      .Lcopy_done\@                   /* no: done */
-.Lcopy_16\@:
-        movdqu  -16(\src,\count), %xmm0         /* load the highest 16 bytes left */
-        movdqu  %xmm0, -16(\dst,\count)         /* and store them */
-        sub     $16, \count                     /* 16 bytes fewer to go */
-        jnz     .Lcopy_16\@                     /* loop until none */
+        mov     \src, %r10                      /* the subroutine's source */
+        mov     \dst, %r11                      /* and destination */
+        call    cg_amd64_copy_large             /* below rsp: below the slice */
 .Lcopy_done\@:
 .endm
 
@@ -195,11 +228,13 @@
  *                            EntryFn entry,         rdx
  *                            size_t headroom);      rcx
  *
- * First resume. Fixes the home: its top lies `headroom` bytes (rounded to 16)
- * below the resumer's saved registers. Stores the slice top in the control
- * block, builds the link frame, and calls entry(ctl, frame) there. Returns
- * to the resumer {CG_SWITCH_YIELDED, 0} through cg_arch_yield, or
- * {CG_SWITCH_FINISHED, 0} when entry returns (at .Lgenerator_finished).
+ * First resume, of a generator the library has claimed for this thread
+ * (state running). Fixes the home: its top lies `headroom` bytes (rounded
+ * to 16) below the resumer's saved registers. Stores the slice top in the
+ * control block, does the bookkeeping (ENTER_GENERATOR), builds the link
+ * frame, and calls entry(ctl, frame) there. Returns to the resumer through
+ * cg_arch_suspend as cg_arch_resume does, or {CG_SWITCH_FINISHED, 0} when
+ * entry returns (at .Lgenerator_finished), the generator then finished.
  */
         .globl  cg_arch_start
         .type   cg_arch_start, @function
@@ -207,6 +242,8 @@
 cg_arch_start:
         .cfi_startproc
         SAVE_RESUMER
+        THREAD_STATE
+        ENTER_GENERATOR
         mov     %rsp, %rax                      /* rax = resumer sp */
         sub     %rcx, %rax                      /* minus the headroom */
         and     $-16, %rax                      /* aligned down to 16 */
@@ -224,6 +261,11 @@ cg_arch_start:
         call    *%rdx                           /* link: return address; entry(ctl, frame), rsp = 8 mod 16 */
 .Lgenerator_finished:
         /* entry returned: the generator has finished. rsp = &link.resumer_sp */
+        THREAD_STATE
+        mov     %fs:CG_THREAD_CURRENT(%r9), %rsi /* the resume that ran it to its end */
+        mov     CG_FRAME_GENERATOR(%rsi), %rdi  /* its generator */
+        incl    CG_CONTROL_STATUS(%rdi)         /* state: running -> finished */
+        LEAVE_GENERATOR %rsi
         mov     (%rsp), %rsp                    /* back on the resumer's stack */
         RESUMER_FRAME_CFI
         LOAD_RESUMER_FP
@@ -237,34 +279,53 @@ cg_arch_start:
  * SwitchResult cg_arch_resume(Control* ctl,         rdi
  *                             ResumeFrame* frame);  rsi
  *
- * Resume a suspended generator: copy its slice back to the addresses it ran
- * at, rebuild the link frame, and jump to where it yielded; its
- * cg_arch_yield returns `frame`. Returns to the resumer as cg_arch_start
- * does. If the resumer's stack, once its registers are pushed, would reach
- * below the home top, nothing is done and {CG_SWITCH_TOO_DEEP, that stack
- * pointer} is returned.
+ * Resume a suspended generator of this thread: copy its slice back to the
+ * addresses it ran at, do the bookkeeping (ENTER_GENERATOR), rebuild the
+ * link frame, and jump to where it yielded; its cg_arch_yield returns
+ * `frame`. Returns to the resumer {CG_SWITCH_YIELDED, yielded bits} through
+ * cg_arch_suspend, or {CG_SWITCH_FINISHED, 0} if it finishes. Changes
+ * nothing and returns {CG_SWITCH_NOT_SUSPENDED, 0} if ctl is null or not a
+ * suspended generator of this thread (the library tells why), and
+ * {CG_SWITCH_TOO_DEEP, that stack pointer} if the resumer's stack, once its
+ * registers are pushed, would reach below the home top.
  */
         .globl  cg_arch_resume
         .type   cg_arch_resume, @function
         .p2align 4
 cg_arch_resume:
         .cfi_startproc
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        lea     CG_LINK_SIZE(%rax), %rcx        /* rcx = home top */
+        test    %rdi, %rdi                      /* no generator? */
+        jz      .Lnot_suspended
+        THREAD_STATE
+        mov     %fs:CG_THREAD_NUMBER(%r9), %eax /* this thread's number ... */
+        shl     $2, %eax                        /* ... as an owner, */
+        or      $CG_STATE_SUSPENDED, %eax       /* eax = the status of its suspended generators */
+        cmp     %eax, CG_CONTROL_STATUS(%rdi)   /* is this one of them? */
+        jne     .Lnot_suspended                 /* no: the library's case */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %r8 /* r8 = slice top */
+        lea     CG_LINK_SIZE(%r8), %rcx         /* rcx = home top */
         lea     -CG_RESUMER_SAVE_SIZE(%rsp), %rdx /* rdx = our sp once the resumer is saved */
         cmp     %rcx, %rdx                      /* does the resumer stay above the home? */
         jae     .Lresume_depth_ok               /* yes: go on */
         mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: status too deep, rdx says how deep */
         ret                                     /* nothing was touched */
+.Lnot_suspended:
+        mov     $CG_SWITCH_NOT_SUSPENDED, %eax  /* the library's case */
+        xor     %edx, %edx
+        ret                                     /* nothing was touched */
 .Lresume_depth_ok:
         SAVE_RESUMER
+        inc     %eax                            /* state: suspended -> running */
+        mov     %eax, CG_CONTROL_STATUS(%rdi)
+        ENTER_GENERATOR
         mov     %rsp, %rdx                      /* rdx = resumer sp, until the jump */
         .cfi_def_cfa_register %rdx              /* CFA = rdx + 64 from here on */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
         mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
         SLICE_BUFFER %r8                        /* r8 = saved slice */
         mov     %rax, %rsp                      /* rsp = slice top ... */
         sub     %rcx, %rsp                      /* ... minus the size: the slice bottom */
-        COPY_SLICE %r8, %rsp, %rcx              /* slice back home, above rsp */
+        COPY_SLICE %r8, %rsp                    /* slice back home, above rsp */
         mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: resumer sp */
         lea     .Lgenerator_finished(%rip), %rcx /* link: where the entry returns */
         mov     %rcx, CG_LINK_RETURN(%rax)
@@ -321,7 +382,8 @@ cg_arch_yield:
  *                              uintptr_t value,     rdx
  *                              ResumeFrame* frame); rcx
  *
- * Suspends the running generator to the resumer of `frame`. If the slice
+ * Suspends the running generator to the resumer of `frame`, whose state is
+ * running and whose resume did ENTER_GENERATOR. If the slice
  * [rsp, slice top) does not fit the buffer, calls
  * cg_core_grow_slice_buffer(ctl, size); if that fails, returns NULL having
  * changed nothing. Then, unless deliver is NULL, calls deliver(frame,
@@ -346,12 +408,20 @@ cg_arch_suspend:
         mov     %eax, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
         test    %rsi, %rsi                      /* a value to deliver through a function? */
         jz      .Ldelivered                     /* no: it goes back in rdx */
-        push    %rdi                            /* keep ctl; aligns rsp for the call */
+        push    %rdi                            /* keep ctl ... */
+        .cfi_adjust_cfa_offset 8
+        push    %rcx                            /* ... and frame */
+        .cfi_adjust_cfa_offset 8
+        sub     $8, %rsp                        /* align rsp for the call */
         .cfi_adjust_cfa_offset 8
         mov     %rsi, %rax                      /* rax = deliver */
         mov     %rcx, %rdi                      /* deliver's 1st argument: frame */
         mov     %rdx, %rsi                      /* deliver's 2nd argument: value */
         call    *%rax                           /* deliver(frame, value) */
+        add     $8, %rsp
+        .cfi_adjust_cfa_offset -8
+        pop     %rcx                            /* frame */
+        .cfi_adjust_cfa_offset -8
         pop     %rdi                            /* ctl */
         .cfi_adjust_cfa_offset -8
 .Ldelivered:
@@ -363,9 +433,12 @@ cg_arch_suspend:
         mov     %r13, CG_CONTROL_R13(%rdi)      /* generator's r13 */
         mov     %r14, CG_CONTROL_R14(%rdi)      /* generator's r14 */
         mov     %r15, CG_CONTROL_R15(%rdi)      /* generator's r15 */
+        mov     %rcx, %rbx                      /* rbx (saved) = frame */
         mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
         SLICE_BUFFER %r8                        /* r8 = slice buffer */
-        COPY_SLICE %rsp, %r8, %rcx              /* slice out to the buffer */
+        COPY_SLICE %rsp, %r8                    /* slice out to the buffer */
+        decl    CG_CONTROL_STATUS(%rdi)         /* state: running -> suspended */
+        LEAVE_GENERATOR %rbx
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
         .cfi_remember_state
         mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* leave the home: rsp = resumer sp */
@@ -417,9 +490,10 @@ cg_arch_suspend:
  * (the C++ core makes its pending yield throw and forbids further yields).
  * Used to destroy a suspended generator from a resumer whose own frames
  * reach into the home: those frames, [resumer sp, home top), are parked in
- * `area` first and put back when the generator's entry returns. If they do
- * not reach into the home, this is cg_arch_resume. If the area is too small,
- * returns {CG_SWITCH_TOO_DEEP, the resumer sp} having done nothing.
+ * `area` first and put back when the generator's entry returns. The C++
+ * core does this path's bookkeeping (no ENTER_GENERATOR here). If the area
+ * is too small, returns {CG_SWITCH_TOO_DEEP, the resumer sp} having done
+ * nothing.
  */
         .globl  cg_arch_resume_displaced
         .hidden cg_arch_resume_displaced
@@ -432,7 +506,9 @@ cg_arch_resume_displaced:
         lea     -CG_RESUMER_SAVE_SIZE(%rsp), %r10 /* r10 = our sp once the resumer is saved */
         mov     %r9, %r11                       /* r11 = home top ... */
         sub     %r10, %r11                      /* ... minus that sp: bytes to park */
-        jle     cg_arch_resume                  /* none: an ordinary resume */
+        jg      .Lsome_to_park                  /* some? */
+        xor     %r11d, %r11d                    /* none: park nothing */
+.Lsome_to_park:
         cmp     CG_DISPLACED_CAPACITY(%rdx), %r11 /* does the area hold them? */
         jbe     .Larea_fits                     /* yes: go on */
         mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: report the sp, touch nothing */
@@ -462,7 +538,10 @@ cg_arch_resume_displaced:
         mov     %r9, %rsp                       /* yes: move rsp down to it first */
 .Lrsp_below_slice:
         SLICE_BUFFER %r8                        /* r8 = saved slice */
-        COPY_SLICE %r8, %r9, %rcx               /* slice back home, above rsp */
+        COPY_SLICE %r8, %r9                     /* slice back home, above rsp */
+        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* r9 = the slice bottom again */
+        mov     %rax, %r9
+        sub     %rcx, %r9
         mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: the area, not a stack pointer */
         lea     .Ldisplaced_finished(%rip), %rcx /* link: where the entry returns */
         mov     %rcx, CG_LINK_RETURN(%rax)
@@ -492,6 +571,112 @@ cg_arch_resume_displaced:
         POP_RESUMER_AND_RETURN
         .cfi_endproc
         .size   cg_arch_resume_displaced, .-cg_arch_resume_displaced
+
+/* -------------------------------------------------------------------------
+ * cg_amd64_copy_large: copies rcx bytes (a multiple of 16, more than 32)
+ * from r10 to r11, top down; the ranges are disjoint. Clobbers rcx, r9,
+ * ymm0-ymm4, flags; keeps every other register. Called by COPY_SLICE with
+ * rsp below both ranges, so it never writes below rsp.
+ *
+ * With AVX2 (cg_amd64_avx2, set at load by cpu_features.cpp): 128 bytes per
+ * iteration; from 512 bytes on, stores aligned to 32 (the slice and its
+ * buffer differ in alignment by 8 bytes or more, and misaligned stores are
+ * what costs). On this project's Zen 5 guest that beats glibc's memcpy, which
+ * switches to rep movsb at 2112 bytes, at every size: 20 ns against 35 for
+ * 1 KiB out and in, 72 against 88 for 4 KiB, 312 against 331 for 16 KiB.
+ * Without AVX2: 64 bytes per iteration with SSE2.
+ */
+        .type   cg_amd64_copy_large, @function
+        .p2align 4
+cg_amd64_copy_large:
+        .cfi_startproc
+        cmpb    $0, cg_amd64_avx2(%rip)         /* AVX2 here? */
+        je      .Lsse_copy                      /* no: SSE2 */
+        cmp     $512, %rcx                      /* large enough to align the stores? */
+        jae     .Lavx2_aligned                  /* yes */
+.Lavx2_128:
+        cmp     $128, %rcx                      /* a whole 128-byte block left? */
+        jb      .Lavx2_32                       /* no */
+        vmovdqu -128(%r10,%rcx), %ymm0          /* the highest 128 bytes left ... */
+        vmovdqu -96(%r10,%rcx), %ymm1
+        vmovdqu -64(%r10,%rcx), %ymm2
+        vmovdqu -32(%r10,%rcx), %ymm3
+        vmovdqu %ymm0, -128(%r11,%rcx)          /* ... copied */
+        vmovdqu %ymm1, -96(%r11,%rcx)
+        vmovdqu %ymm2, -64(%r11,%rcx)
+        vmovdqu %ymm3, -32(%r11,%rcx)
+        sub     $128, %rcx                      /* 128 bytes fewer to go */
+        jmp     .Lavx2_128
+.Lavx2_32:
+        cmp     $32, %rcx                       /* 32 bytes left? */
+        jb      .Lavx2_16                       /* no */
+        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 left, copied */
+        vmovdqu %ymm0, -32(%r11,%rcx)
+        sub     $32, %rcx                       /* 32 fewer to go */
+        jmp     .Lavx2_32
+.Lavx2_16:
+        test    %rcx, %rcx                      /* 16 left? */
+        jz      .Lavx2_done                     /* no: done */
+        vmovdqu (%r10), %xmm0                   /* the lowest 16 bytes, copied */
+        vmovdqu %xmm0, (%r11)
+.Lavx2_done:
+        vzeroupper                              /* no upper-half state left for SSE code */
+        ret
+.Lavx2_aligned:
+        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 bytes, unaligned */
+        vmovdqu %ymm0, -32(%r11,%rcx)
+        vmovdqu (%r10), %ymm4                   /* the lowest 32: loaded now, stored last */
+        lea     (%r11,%rcx), %r9                /* r9 = destination top ... */
+        and     $31, %r9                        /* ... its distance above a 32-byte boundary */
+        sub     %r9, %rcx                       /* now the destination top is aligned */
+.Lavx2_aligned_128:
+        cmp     $128, %rcx                      /* a whole 128-byte block left? */
+        jb      .Lavx2_aligned_32               /* no */
+        vmovdqu -128(%r10,%rcx), %ymm0          /* the highest 128 bytes left ... */
+        vmovdqu -96(%r10,%rcx), %ymm1
+        vmovdqu -64(%r10,%rcx), %ymm2
+        vmovdqu -32(%r10,%rcx), %ymm3
+        vmovdqa %ymm0, -128(%r11,%rcx)          /* ... stored aligned */
+        vmovdqa %ymm1, -96(%r11,%rcx)
+        vmovdqa %ymm2, -64(%r11,%rcx)
+        vmovdqa %ymm3, -32(%r11,%rcx)
+        sub     $128, %rcx                      /* 128 bytes fewer to go */
+        jmp     .Lavx2_aligned_128
+.Lavx2_aligned_32:
+        cmp     $32, %rcx                       /* 32 bytes left? */
+        jb      .Lavx2_aligned_tail             /* no */
+        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 left ... */
+        vmovdqa %ymm0, -32(%r11,%rcx)           /* ... stored aligned */
+        sub     $32, %rcx                       /* 32 fewer to go */
+        jmp     .Lavx2_aligned_32
+.Lavx2_aligned_tail:
+        vmovdqu %ymm4, (%r11)                   /* the lowest 32 cover what is left */
+        vzeroupper                              /* no upper-half state left for SSE code */
+        ret
+.Lsse_copy:
+        cmp     $64, %rcx                       /* a whole 64-byte block left? */
+        jb      .Lsse_16                        /* no */
+        movdqu  -64(%r10,%rcx), %xmm0           /* the highest 64 bytes left ... */
+        movdqu  -48(%r10,%rcx), %xmm1
+        movdqu  -32(%r10,%rcx), %xmm2
+        movdqu  -16(%r10,%rcx), %xmm3
+        movdqu  %xmm0, -64(%r11,%rcx)           /* ... copied */
+        movdqu  %xmm1, -48(%r11,%rcx)
+        movdqu  %xmm2, -32(%r11,%rcx)
+        movdqu  %xmm3, -16(%r11,%rcx)
+        sub     $64, %rcx                       /* 64 bytes fewer to go */
+        jmp     .Lsse_copy
+.Lsse_16:
+        test    %rcx, %rcx                      /* anything left? */
+        jz      .Lsse_done                      /* no: done */
+        movdqu  -16(%r10,%rcx), %xmm0           /* the highest 16 bytes left, copied */
+        movdqu  %xmm0, -16(%r11,%rcx)
+        sub     $16, %rcx                       /* 16 fewer to go */
+        jmp     .Lsse_16
+.Lsse_done:
+        ret
+        .cfi_endproc
+        .size   cg_amd64_copy_large, .-cg_amd64_copy_large
 
         /* No executable stack; no CET property is claimed. */
         .section .note.GNU-stack, "", @progbits

@@ -130,6 +130,7 @@ struct SwitchResult {
 inline constexpr std::uintptr_t switch_yielded = 0;
 inline constexpr std::uintptr_t switch_finished = 1;
 inline constexpr std::uintptr_t switch_too_deep = 2;
+inline constexpr std::uintptr_t switch_not_suspended = 3; ///< not a suspended generator of this thread
 
 // The trampoline (arch/<cpu>/switch.S), called directly from the inline hot
 // path below; the contracts are written above each routine there.
@@ -148,8 +149,8 @@ CG_API void destroy(Control* generator) noexcept;
 /// of a generator nobody has started: then claims it for this thread and
 /// returns its headroom.
 CG_API std::size_t claim_for_start(ResumeFrame& frame);
-/// After a switch that neither yielded nor succeeded: finished, or too deep
-/// (throws resume_depth_error).
+/// After a switch that did not yield: finished, or too deep (throws
+/// resume_depth_error).
 CG_API void after_unusual_switch(ResumeFrame& frame, SwitchResult result);
 CG_API ResumeFrame* current_frame() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
@@ -218,61 +219,30 @@ inline void forget_home_poison(const ControlHead& generator) noexcept
         forget_stack_poison(generator.slice_top - generator.slice_size, generator.slice_size + link_frame_size);
 }
 
-// Around every switch into a generator: the resumer's exception state and
-// errno are set aside; the generator gets its own errno back, and an empty
-// exception state (its pending yield restores one it kept); its frame
-// becomes this thread's innermost resume.
-inline void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator) noexcept
-{
-    frame.outer = thread.current;
-    frame.resumer_exceptions = *thread.exceptions;
-    *thread.exceptions = {};
-    frame.resumer_errno = *thread.error_number;
-    *thread.error_number = generator.saved_errno;
-    thread.current = &frame;
-    set_status(generator, status_of(thread.number, State::running));
-}
-
-// Back on the resumer's side: after the generator yielded or finished, or
-// when it was not entered after all.
-inline void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, State state) noexcept
-{
-    *thread.exceptions = frame.resumer_exceptions;
-    generator.saved_errno = *thread.error_number;
-    *thread.error_number = frame.resumer_errno;
-    thread.current = frame.outer;
-    set_status(generator, status_of(thread.number, state));
-}
-
 /// Resumes frame.generator until it yields (true; for a yield type passed
-/// by bits, `bits` then holds the value) or finishes (false). The common
-/// case, a suspended generator of this thread, runs inline down to the
-/// trampoline and back: no library call, no `ret` that the trampoline's
-/// jumps would make mispredict. Throws cg::error for misuse.
+/// by bits, `bits` then holds the value) or finishes (false). A suspended
+/// generator of this thread is resumed by the trampoline alone, which does
+/// the bookkeeping (innermost resume, each side's exception state and
+/// errno) with registers it has saved anyway, and comes back here by a jump:
+/// no library call, no `ret` to mispredict, little for the caller to keep in
+/// registers. Throws cg::error for misuse.
 inline bool resume(ResumeFrame& frame, std::uintptr_t& bits)
 {
-    ControlHead* generator = head_of(frame.generator);
-    ThreadState& thread = this_thread;
-    SwitchResult result;
-    // One compare checks owner and state. A thread that has started no
-    // generator has number 0, which is no started generator's owner.
-    if (generator != nullptr && status_of(*generator) == status_of(thread.number, State::suspended)) [[likely]] {
-        enter(thread, frame, *generator);
-        forget_home_poison(*generator);
-        result = cg_arch_resume(frame.generator, &frame);
-    } else {
-        std::size_t headroom = claim_for_start(frame); // or throws
-        enter(thread, frame, *generator);
+    if (instrumented_by_asan && frame.generator != nullptr &&
+        (status_of(*head_of(frame.generator)) & state_mask) == static_cast<std::uint32_t>(State::suspended))
+        forget_home_poison(*head_of(frame.generator));
+    SwitchResult result = cg_arch_resume(frame.generator, &frame);
+    if (result.status == switch_not_suspended) [[unlikely]] {
+        std::size_t headroom = claim_for_start(frame); // or throws why not
         // From this frame, as cg_arch_resume is: the home's top is then
         // `headroom` below where later resumes from the same call site stand.
-        result = cg_arch_start(frame.generator, &frame, generator->ops->entry, headroom);
+        result = cg_arch_start(frame.generator, &frame, head_of(frame.generator)->ops->entry, headroom);
     }
     if (result.status != switch_yielded) [[unlikely]] {
         after_unusual_switch(frame, result);
         return false;
     }
-    leave(thread, frame, *generator, State::suspended);
-    forget_home_poison(*generator);
+    forget_home_poison(*head_of(frame.generator));
     bits = result.payload;
     return true;
 }
