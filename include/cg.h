@@ -100,6 +100,16 @@ CG_API uintptr_t cg_is_done(cg_t* co);
 /* Bytes of co's stack saved at its last yield (0 if none). */
 CG_API size_t cg_slice_size(const cg_t* co);
 
+/* Bytes co's slice buffer holds without growing (32 while the slice fits in
+ * the control block). Buffers grow and shrink as README.md, "Memory",
+ * describes. */
+CG_API size_t cg_buffer_capacity(const cg_t* co);
+
+/* Shrinks the slice buffer of every suspended generator of the calling
+ * thread (C and C++) to the size of its slice. Returns the bytes given
+ * back. Out of memory, a buffer stays as it was. */
+CG_API size_t cg_trim_buffers(void);
+
 /* Frees co. A suspended generator's frames are discarded without running
  * anything (C has no destructors). NULL is ignored. Destroying a running
  * generator (from inside itself) prints a message and aborts. */
@@ -108,8 +118,8 @@ CG_API void cg_destroy(cg_t* co);
 /* A static text for a status code. */
 CG_API const char* cg_strerror(int status);
 
-/* Replaces how cg allocates its memory (control blocks, slice buffers),
- * process-wide; NULL functions restore malloc and free. Call it while no
+/* Replaces how cg allocates its memory (control blocks, slice buffers; not
+ * its bookkeeping of each thread, a few hundred bytes), process-wide; NULL functions restore malloc and free. Call it while no
  * generator exists. allocate returns NULL on failure; deallocate gets the
  * size that was allocated. */
 CG_API void cg_set_allocator(void* (*allocate)(size_t size, void* context),

@@ -38,9 +38,10 @@ CG_ARCH_ROUTINE SwitchResult cg_arch_resume_displaced(Control* generator, Resume
 CG_ARCH_ROUTINE ResumeFrame* cg_arch_suspend(Control* generator, DeliverFn deliver, std::uintptr_t value,
                                              ResumeFrame* frame);
 
-// Called by cg_arch_yield when the slice does not fit the buffer: grows it to
-// hold `size` bytes. False, changing nothing, when out of memory.
-CG_ARCH_ROUTINE bool cg_core_grow_slice_buffer(Control* generator, std::size_t size) noexcept;
+// Called by cg_arch_suspend when the slice does not fit the buffer, or uses
+// little of it (src/slice_buffer.hpp): resizes the buffer for a slice of
+// `size` bytes. Changes nothing when out of memory.
+CG_ARCH_ROUTINE void cg_core_resize_slice_buffer(Control* generator, std::size_t size) noexcept;
 
 // Where cg_arch_yield jumps for a yield it does not take itself: an error
 // (throws cg::error), a generator being unwound (throws forced_unwind), or

@@ -139,7 +139,7 @@ int cg_set_headroom(cg_t* co, size_t bytes)
     if (co == nullptr || bytes > cg::max_headroom)
         return CG_EINVAL;
     Control& generator = *control(co);
-    if (owner_of(generator) != unowned)
+    if (state_of(generator) != State::not_started)
         return CG_ERUNNING;
     generator.head.headroom = bytes;
     return CG_OK;
@@ -183,6 +183,10 @@ int cg_try_yield(uintptr_t value, uintptr_t* received)
 uintptr_t cg_is_done(cg_t* co) { return co != nullptr && is_finished(control(co)) ? 1 : 0; }
 
 size_t cg_slice_size(const cg_t* co) { return co == nullptr ? 0 : slice_size(control(co)); }
+
+size_t cg_buffer_capacity(const cg_t* co) { return co == nullptr ? 0 : buffer_capacity(control(co)); }
+
+size_t cg_trim_buffers(void) { return cg::trim_buffers(); }
 
 void cg_destroy(cg_t* co)
 {

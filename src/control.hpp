@@ -11,6 +11,7 @@
 #include <cg/detail/runtime.hpp>
 
 #include "frame_layout.h" // arch/<cpu>/: offsets shared with the trampoline
+#include "registry.hpp"
 
 namespace cg::detail {
 
@@ -19,6 +20,7 @@ struct Control {
     cg_arch_registers registers; // the suspended generator's callee-saved state (arch/)
     // The slice bytes while they fit here; then a pointer to a heap buffer.
     alignas(8) unsigned char buffer[CG_INLINE_BUFFER_SIZE];
+    RegistryLinks links; // in the registry of the thread its status names (registry.hpp)
     // The body follows, if it is stored (GeneratorOps::body_size).
 };
 
@@ -40,7 +42,7 @@ static_assert(sizeof(cg_arch_registers) == CG_ARCH_REGISTERS_SIZE);
 static_assert(offsetof(Control, buffer) == CG_CONTROL_BUFFER);
 static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");
 static_assert(CG_INLINE_BUFFER_SIZE % 16 == 0, "slices are multiples of 16 bytes");
-static_assert(sizeof(Control) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the body follows the inline bytes");
+static_assert(offsetof(Control, links) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the links follow the inline bytes");
 static_assert(CG_LINK_SIZE == link_frame_size);
 static_assert(offsetof(Control, head) + offsetof(ControlHead, status) == CG_CONTROL_STATUS);
 static_assert(offsetof(Control, head) + offsetof(ControlHead, saved_errno) == CG_CONTROL_SAVED_ERRNO);
@@ -67,11 +69,12 @@ inline std::uint32_t owner_of(const Control& generator) noexcept { return status
 
 inline State state_of(const Control& generator) noexcept { return State(status_of(generator.head) & state_mask); }
 
-/// Makes `thread` the owner of a generator nobody has started, now running.
-/// False if another thread got there first.
-inline bool claim_owner(Control& generator, std::uint32_t thread) noexcept
+/// Makes `thread` the owner of a generator nobody has started (its status
+/// naming the thread that created it, `creator`), now running. False if
+/// another thread got there first.
+inline bool claim_owner(Control& generator, std::uint32_t creator, std::uint32_t thread) noexcept
 {
-    std::uint32_t unclaimed = status_of(unowned, State::not_started);
+    std::uint32_t unclaimed = status_of(creator, State::not_started);
     return std::atomic_ref<std::uint32_t>(generator.head.status)
         .compare_exchange_strong(unclaimed, status_of(thread, State::running), std::memory_order_relaxed);
 }

@@ -14,7 +14,9 @@
 #include "arch.hpp"
 #include "control.hpp"
 #include "errors.hpp"
+#include "registry.hpp"
 #include "sanitizers.hpp"
+#include "slice_buffer.hpp"
 #include "thread_state.hpp"
 
 namespace cg::detail {
@@ -41,14 +43,6 @@ void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, Stat
     *thread.error_number = frame.resumer_errno;
     thread.current = frame.outer;
     set_state(generator, state);
-}
-
-void release_heap_buffer(Control& generator) noexcept
-{
-    if (has_heap_buffer(generator)) {
-        deallocate(slice_buffer(generator), generator.head.capacity);
-        generator.head.capacity = inline_capacity;
-    }
 }
 
 void free_control(Control& generator) noexcept
@@ -143,16 +137,18 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
 {
     if (headroom > max_headroom)
         throw_bad_headroom(headroom);
+    std::uint32_t creator = registered_thread();
     void* memory = allocate(control_size(ops));
     if (memory == nullptr)
         throw std::bad_alloc();
     Control* generator = ::new (memory) Control;
-    generator->head.status = status_of(unowned, State::not_started);
+    generator->head.status = status_of(creator, State::not_started);
     generator->head.saved_errno = 0;
     generator->head.headroom = headroom;
     generator->head.ops = &ops;
     generator->head.slice_size = 0;
     generator->head.capacity = inline_capacity;
+    enter_in_registry(*generator);
     return generator;
 }
 
@@ -161,20 +157,24 @@ void* body_of(Control* generator) noexcept
     return reinterpret_cast<char*>(generator) + body_offset(*generator->head.ops);
 }
 
-void free_unstarted(Control* generator) noexcept { free_control(*generator); }
+void free_unstarted(Control* generator) noexcept
+{
+    remove_from_registry(*generator);
+    free_control(*generator);
+}
 
 void destroy(Control* generator) noexcept
 {
     Control& g = *generator;
-    std::uint32_t owner = owner_of(g);
-    if (owner == unowned) {
-        if (g.head.ops->destroy_body != nullptr)
-            g.head.ops->destroy_body(body_of(&g));
-        return free_control(g);
-    }
-    // Reading the state of another thread's generator is only sound if the
+    // Reading the status of another thread's generator is only sound if the
     // program handed it over with synchronization, as it must anyway.
     State state = state_of(g);
+    if (state == State::not_started) {
+        if (g.head.ops->destroy_body != nullptr)
+            g.head.ops->destroy_body(body_of(&g));
+        return free_unstarted(generator);
+    }
+    std::uint32_t owner = owner_of(g);
     bool needs_unwinding = state != State::finished && g.head.ops->unwind_on_destroy;
     if (needs_unwinding && owner != this_thread.number)
         fatal("destroying a started generator on a thread that does not own it: its frames can only be "
@@ -185,6 +185,7 @@ void destroy(Control* generator) noexcept
     if (needs_unwinding)
         unwind(this_thread, g);
     release_heap_buffer(g);
+    remove_from_registry(g);
     free_control(g);
 }
 
@@ -194,16 +195,18 @@ std::size_t claim_for_start(ResumeFrame& frame)
     if (generator == nullptr)
         throw_empty_generator();
     ThreadState& thread = numbered_thread();
-    std::uint32_t owner = owner_of(*generator);
-    if (owner != unowned && owner != thread.number)
+    std::uint32_t owner = owner_of(*generator); // the creator, if not started
+    bool started = state_of(*generator) != State::not_started;
+    if (started && owner != thread.number)
         throw_wrong_thread(*generator, thread.number);
-    if (owner != unowned)
+    if (started)
         throw_not_resumable(*generator);
-    if (thread.number == 0)
-        throw_out_of_thread_numbers();
+    registered_thread(); // or throws
     // Only a race between two threads starting the same generator fails here.
-    if (!claim_owner(*generator, thread.number))
+    if (!claim_owner(*generator, owner, thread.number))
         throw_wrong_thread(*generator, thread.number);
+    if (owner != thread.number)
+        move_to_this_thread(*generator, owner);
     turn_off_fake_stacks();
     generator->head.saved_errno = *thread.error_number; // it starts with its resumer's
     return generator->head.headroom;
@@ -247,7 +250,7 @@ void throw_forced_unwind() { throw forced_unwind{}; }
 
 void throw_bad_alloc() { throw std::bad_alloc(); }
 
-bool is_started(const Control* generator) noexcept { return owner_of(*generator) != unowned; }
+bool is_started(const Control* generator) noexcept { return state_of(*generator) != State::not_started; }
 
 bool is_finished(const Control* generator) noexcept { return state_of(*generator) == State::finished; }
 
@@ -257,22 +260,5 @@ std::size_t slice_size(const Control* generator) noexcept
 }
 
 std::size_t buffer_capacity(const Control* generator) noexcept { return generator->head.capacity; }
-
-bool cg_core_grow_slice_buffer(Control* generator, std::size_t size) noexcept
-{
-    Control& g = *generator;
-    // By half again, so a slice that deepens a little at a time reallocates
-    // rarely; rounded to 16, the granularity of both slices and malloc.
-    std::size_t wanted = std::max<std::size_t>(size, std::size_t{g.head.capacity} + g.head.capacity / 2);
-    wanted = (wanted + 15) / 16 * 16;
-    if (wanted > std::numeric_limits<std::uint32_t>::max())
-        return false;
-    void* heap = allocate(wanted);
-    if (heap == nullptr)
-        return false;
-    release_heap_buffer(g); // it holds nothing while the generator runs
-    set_heap_buffer(g, static_cast<char*>(heap), static_cast<std::uint32_t>(wanted));
-    return true;
-}
 
 } // namespace cg::detail

@@ -1,10 +1,11 @@
 // Allocation failure, injected at every allocation cg makes in a scenario
 // that makes every kind: control blocks (C++ and C, top-level and nested),
-// slice buffers growing inside a generator, in C++ and in C. Each failure
-// must surface at a well-defined place, as std::bad_alloc (C: NULL or
-// CG_ENOMEM); the code there retries, so every run must end with the same
-// values as a run without failure, the generators usable throughout, and
-// nothing leaked.
+// slice buffers growing inside a generator, in C++ and in C, and a buffer
+// shrinking. Each failure must surface at a well-defined place, as
+// std::bad_alloc (C: NULL or CG_ENOMEM), except a failed shrink, which
+// must only keep the larger buffer; the code there retries, so every run
+// must end with the same values as a run without failure, the generators
+// usable throughout, and nothing leaked.
 //
 // Not covered: the one allocation whose failure aborts. Destroying a
 // suspended generator from deeper than its home parks the destroyer's
@@ -12,7 +13,9 @@
 // skipping the unwinding would silently skip destructors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,7 +32,8 @@ namespace {
 
 struct Observed {
     std::vector<long> values;
-    std::vector<std::string> failures; // where each std::bad_alloc surfaced
+    std::vector<std::size_t> capacities; // the outer generator's buffer after each yield
+    std::vector<std::string> failures;   // where each std::bad_alloc surfaced
 };
 
 /// Calls `action` until it does not throw std::bad_alloc, recording each
@@ -77,7 +81,7 @@ Observed scenario()
             return CopyGenerator<long>([&seen, payload = std::string(100, 'p')](Yielder<long>& y) {
                 Tracked held(1);
                 retry(seen, "a yield", [&] { y.yield(static_cast<long>(payload.size())); });
-                yield_deep(y, seen, 2, 2048);
+                yield_deep(y, seen, 2, 16384); // deep enough that the shallow yields after it shrink the buffer
                 auto inner = retry(seen, "creation in a generator", [&] {
                     return CopyGenerator<long>([&seen](Yielder<long>& iy) {
                         Tracked inner_held(2);
@@ -90,8 +94,10 @@ Observed scenario()
                 yield_deep(y, seen, 3, 6000);
             });
         });
-        for (long v : outer)
+        for (long v : outer) {
             seen.values.push_back(v);
+            seen.capacities.push_back(outer.buffer_capacity());
+        }
     }
     cg_t* co;
     while ((co = cg_create(reinterpret_cast<void*>(&c_body), reinterpret_cast<std::uintptr_t>(&seen), 0)) == nullptr)
@@ -112,6 +118,10 @@ TEST_CASE("allocation failure at every allocation of a scenario", "[allocation_f
     Observed clean = scenario();
     REQUIRE(clean.failures.empty());
     REQUIRE(clean.values == std::vector<long>{100, 2, 10, 11, 12, 3, 100, 101, 102, 4});
+    // The outer generator's buffer grows, then shrinks after two shallow
+    // yields, then grows again.
+    auto shrinks = std::adjacent_find(clean.capacities.begin(), clean.capacities.end(), std::greater<>());
+    REQUIRE(shrinks != clean.capacities.end());
 
     std::size_t n = 1;
     for (;; ++n) {
@@ -122,6 +132,8 @@ TEST_CASE("allocation failure at every allocation of a scenario", "[allocation_f
             if (!fail.failed())
                 break; // the scenario makes fewer than n allocations
         }
+        if (run.capacities != clean.capacities)
+            run.failures.push_back("a shrinking yield, which kept its larger buffer");
         INFO("allocation " << n << " failed; surfaced at: " << (run.failures.empty() ? "nowhere" : run.failures[0]));
         REQUIRE(run.failures.size() == 1);
         REQUIRE(run.values == clean.values);

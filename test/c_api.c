@@ -61,6 +61,28 @@ static uintptr_t every_second(uintptr_t limit, uintptr_t unused)
     return n;
 }
 
+/* Yields `value` from a frame with 4000 bytes of locals. */
+static __attribute__((noinline)) void yield_from_deep(uintptr_t value)
+{
+    volatile char deep[4000];
+    deep[0] = 1;
+    deep[sizeof deep - 1] = 1;
+    cg_yield(NULL, value);
+    CHECK(deep[0] == 1 && deep[sizeof deep - 1] == 1);
+}
+
+/* Yields 1 from 4000 bytes deep, then 2, 3, ... from its own frame. */
+static uintptr_t deep_then_shallow(uintptr_t unused1, uintptr_t unused2)
+{
+    uintptr_t i;
+    (void)unused1;
+    (void)unused2;
+    yield_from_deep(1);
+    for (i = 2;; ++i)
+        cg_yield(NULL, i);
+    return 0;
+}
+
 int main(void)
 {
     static const uintptr_t expected[] = {1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89};
@@ -113,6 +135,24 @@ int main(void)
         for (i = 0; i < count; ++i)
             cg_destroy(many[i]);
     }
+
+    /* Buffers: grown for a deep yield, trimmed on request. */
+    co = cg_create(as_pointer(deep_then_shallow), 0, 0);
+    CHECK(cg_invoke(co, 0) == 1);
+    CHECK(cg_buffer_capacity(co) >= 4000);
+    CHECK(cg_invoke(co, 0) == 2); /* shallow once: the buffer stays as large */
+    CHECK(cg_buffer_capacity(co) >= 4000);
+    {
+        size_t before = cg_buffer_capacity(co);
+        size_t slice = cg_slice_size(co);
+        size_t after = slice > 32 ? slice : 32;
+        CHECK(slice < 1000);
+        CHECK(cg_trim_buffers() == before - after);
+        CHECK(cg_buffer_capacity(co) == after);
+    }
+    CHECK(cg_invoke(co, 0) == 3);
+    CHECK(cg_buffer_capacity(NULL) == 0);
+    cg_destroy(co);
 
     /* Checked calls. */
     CHECK(cg_try_yield(1, NULL) == CG_EOUTSIDE);

@@ -26,6 +26,7 @@ std::atomic<long> Tracked::moves{0};
 namespace {
 
 std::atomic<std::size_t> allocations{0};
+std::atomic<std::size_t> made{0};
 std::atomic<std::size_t> bytes{0};
 std::atomic<int> failing{0};
 std::atomic<std::size_t> fail_at{0};     // 0: no single failure armed
@@ -42,6 +43,7 @@ void* counting_allocate(std::size_t size, void*)
     }
     void* memory = std::malloc(size);
     if (memory != nullptr) {
+        ++made;
         ++allocations;
         bytes += size;
     }
@@ -79,6 +81,7 @@ CATCH_REGISTER_LISTENER(LeakCheck)
 
 std::size_t outstanding_allocations() { return allocations.load(); }
 std::size_t outstanding_bytes() { return bytes.load(); }
+std::size_t allocations_made() { return made.load(); }
 
 AllocationFailure::AllocationFailure() { ++failing; }
 AllocationFailure::~AllocationFailure() { --failing; }

@@ -23,6 +23,8 @@ inline constexpr bool lean_frames = false;
 /// Allocations cg has made and not yet freed, and their bytes.
 std::size_t outstanding_allocations();
 std::size_t outstanding_bytes();
+/// Allocations cg has made so far, freed or not.
+std::size_t allocations_made();
 
 /// While alive, every cg allocation fails (returns null).
 class AllocationFailure {

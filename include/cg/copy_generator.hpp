@@ -37,6 +37,12 @@ inline constexpr std::size_t default_headroom = 512;
 /// The largest headroom accepted.
 inline constexpr std::size_t max_headroom = std::size_t{64} << 20;
 
+/// Shrinks the slice buffer of every suspended generator of the calling
+/// thread to the size of its slice, and returns the bytes given back (see
+/// README.md, "Memory", for when buffers grow and shrink by themselves).
+/// Out of memory, a buffer stays as it was.
+CG_API std::size_t trim_buffers() noexcept;
+
 /// Per-generator settings.
 struct Options {
     std::size_t headroom = default_headroom;
@@ -208,6 +214,10 @@ public:
             }
         }
     }
+
+    /// An empty generator, as a moved-from one is: next() throws cg::error
+    /// until a generator is moved in.
+    CopyGenerator() noexcept : generator_(nullptr) {}
 
     CopyGenerator(CopyGenerator&& other) noexcept : generator_(std::exchange(other.generator_, nullptr)) {}
 

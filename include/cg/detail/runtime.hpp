@@ -25,19 +25,20 @@ struct Control;
 
 struct GeneratorOps;
 
-/// A generator's life, in the two low bits of its status word; the owning
-/// thread's number is in the others.
+/// A generator's life, in the two low bits of its status word; a thread's
+/// number is in the others: the thread that created it until it starts
+/// (any thread may start it), then the thread that owns it.
 ///
-///   state         owner      slice_top / headroom     slice_size  buffer
-///   not_started   unowned    headroom (bytes)         0           inline, unused
-///   running       thread #   slice top (its home)     stale       stale
-///   suspended     thread #   slice top                bytes       holds the slice
-///   finished      thread #   slice top (dead home)    0           inline, unused
+///   state         thread     slice_top / headroom     slice_size  buffer
+///   not_started   creator    headroom (bytes)         0           inline, unused
+///   running       owner      slice top (its home)     previous    holds nothing
+///   suspended     owner      slice top                bytes       holds the slice
+///   finished      owner      slice top (dead home)    0           inline, unused
 enum class State : std::uint32_t { not_started = 0, suspended = 1, running = 2, finished = 3 };
 
 inline constexpr std::uint32_t state_bits = 2;
 inline constexpr std::uint32_t state_mask = (1u << state_bits) - 1;
-/// The owner of a generator no thread has started. Thread numbers stay below.
+/// Thread numbers stay below this.
 inline constexpr std::uint32_t unowned = (1u << (32 - state_bits)) - 1;
 
 constexpr std::uint32_t status_of(std::uint32_t owner, State state) noexcept

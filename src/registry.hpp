@@ -1,0 +1,54 @@
+// registry.hpp - the live generators of each thread, for the operations
+// that look at all of them (cg::trim_buffers, snapshots). Only creating,
+// starting on another thread, and destroying a generator touch it; resume
+// and yield never do.
+//
+// Each thread that creates or owns generators has a registry: a list
+// threaded through the control blocks (RegistryLinks), under a mutex of its
+// own. A generator is in the registry of the thread in the owner part of
+// its status word: before it starts, the thread that created it; after,
+// the thread that owns it. A thread's registry outlives the thread while it
+// still lists generators.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <cg/export.h>
+
+namespace cg::detail {
+
+struct Control;
+
+/// A generator's place in its registry's list.
+struct RegistryLinks {
+    Control* previous;
+    Control* next;
+};
+
+/// The calling thread's number, once it has a registry (so that
+/// generators can be entered in it). Throws std::bad_alloc, or cg::error
+/// if the thread numbers are used up.
+std::uint32_t registered_thread();
+
+/// Enters a generator created by the calling thread, whose status names
+/// that thread (registered_thread()).
+void enter_in_registry(Control& generator) noexcept;
+
+/// Takes a generator out of the registry its status names.
+void remove_from_registry(Control& generator) noexcept;
+
+/// Moves a generator from thread `from`'s registry to the calling thread's,
+/// which its status now names: another thread started it.
+void move_to_this_thread(Control& generator, std::uint32_t from) noexcept;
+
+/// Registries alive: one per thread that has created or owned generators
+/// and is alive or still has some. Exported for the tests.
+CG_API std::size_t live_registries() noexcept;
+
+/// Calls visit(generator, context) for every generator in the calling
+/// thread's registry, with the registry locked: visit must not create or
+/// destroy generators.
+void for_each_generator_of_this_thread(void (*visit)(Control& generator, void* context), void* context);
+
+} // namespace cg::detail

@@ -1,0 +1,95 @@
+// slice_buffer.cpp - the size of slice buffers (policy: slice_buffer.hpp).
+#include "slice_buffer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include <cg/copy_generator.hpp>
+
+#include "allocator.hpp"
+#include "arch.hpp"
+#include "control.hpp"
+#include "registry.hpp"
+#include "thread_state.hpp"
+
+namespace cg::detail {
+namespace {
+
+std::size_t round_to_16(std::size_t bytes) noexcept { return (bytes + 15) / 16 * 16; }
+
+/// Gives the generator a buffer of `capacity` bytes (the inline bytes if
+/// that is enough), keeping the first `keep` bytes of the slice. False,
+/// changing nothing, when out of memory.
+bool replace_buffer(Control& generator, std::size_t capacity, std::size_t keep) noexcept
+{
+    if (capacity <= inline_capacity) {
+        if (!has_heap_buffer(generator))
+            return true;
+        char* heap = slice_buffer(generator);
+        std::uint32_t old_capacity = generator.head.capacity;
+        // The pointer to the heap buffer lives in the inline bytes: the slice
+        // goes there only after it is read.
+        std::memcpy(generator.buffer, heap, keep);
+        generator.head.capacity = inline_capacity;
+        deallocate(heap, old_capacity);
+        return true;
+    }
+    if (capacity > std::numeric_limits<std::uint32_t>::max())
+        return false;
+    void* heap = allocate(capacity);
+    if (heap == nullptr)
+        return false;
+    std::memcpy(heap, slice_buffer(generator), keep);
+    release_heap_buffer(generator);
+    set_heap_buffer(generator, static_cast<char*>(heap), static_cast<std::uint32_t>(capacity));
+    return true;
+}
+
+} // namespace
+
+void release_heap_buffer(Control& generator) noexcept
+{
+    if (has_heap_buffer(generator)) {
+        deallocate(slice_buffer(generator), generator.head.capacity);
+        generator.head.capacity = inline_capacity;
+    }
+}
+
+std::size_t trim_buffer(Control& generator) noexcept
+{
+    std::size_t before = has_heap_buffer(generator) ? generator.head.capacity : 0;
+    std::size_t slice = generator.head.slice_size;
+    if (before == 0 || before == slice || !replace_buffer(generator, slice, slice))
+        return 0;
+    return before - (has_heap_buffer(generator) ? generator.head.capacity : 0);
+}
+
+std::size_t trim_all_suspended() noexcept
+{
+    struct Trim {
+        std::uint32_t suspended_here; // the status of this thread's suspended generators
+        std::size_t freed;
+    } trim{status_of(this_thread.number, State::suspended), 0};
+    for_each_generator_of_this_thread(
+        [](Control& generator, void* context) {
+            auto& t = *static_cast<Trim*>(context);
+            if (status_of(generator.head) == t.suspended_here)
+                t.freed += trim_buffer(generator);
+        },
+        &trim);
+    return trim.freed;
+}
+
+// Called by cg_arch_suspend, which has decided that the buffer must grow or
+// may shrink; it holds nothing while the generator runs.
+void cg_core_resize_slice_buffer(Control* generator, std::size_t size) noexcept
+{
+    std::size_t capacity = generator->head.capacity;
+    std::size_t wanted = size > capacity ? std::max(size, capacity + capacity / 2) : size + size / 2;
+    replace_buffer(*generator, round_to_16(wanted), 0);
+}
+
+} // namespace cg::detail
+
+std::size_t cg::trim_buffers() noexcept { return cg::detail::trim_all_suspended(); }

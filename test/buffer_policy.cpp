@@ -1,0 +1,192 @@
+// When slice buffers grow and shrink by themselves, and cg::trim_buffers,
+// which shrinks every suspended generator's of the calling thread (the
+// policy: src/slice_buffer.hpp, README.md "Memory").
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include <cg/copy_generator.hpp>
+
+#include "support.hpp"
+
+using cg::CopyGenerator;
+using cg::Yielder;
+
+namespace {
+
+constexpr std::size_t deep = 8192;
+
+/// Yields `value` from a frame `bytes` deeper, whose locals must survive.
+[[gnu::noinline]] void yield_from_depth(Yielder<int>& y, int value, std::size_t bytes)
+{
+    auto* locals = static_cast<unsigned char*>(__builtin_alloca(bytes));
+    std::memset(locals, value & 0xff, bytes);
+    y.yield(value);
+    for (std::size_t i = 0; i < bytes; ++i)
+        if (locals[i] != (value & 0xff))
+            FAIL("a deep frame's locals changed across a yield");
+}
+
+/// What a buffer may hold after shrinking for `slice`: 1.5 times it,
+/// rounded to 16, or the 32 inline bytes.
+std::size_t shrunk_capacity(std::size_t slice) { return std::max<std::size_t>(32, (slice + slice / 2 + 15) / 16 * 16); }
+
+/// Yields 0 shallow, 1 from `deep` bytes down, then 2, 3, ... shallow; its
+/// own locals must survive all of it.
+CopyGenerator<int> deep_once()
+{
+    return CopyGenerator<int>([](Yielder<int>& y) {
+        volatile long guard = 0x5eed;
+        y.yield(0);
+        yield_from_depth(y, 1, deep);
+        for (int i = 2;; ++i) {
+            y.yield(i);
+            if (guard != 0x5eed)
+                FAIL("the body's locals changed");
+        }
+    });
+}
+
+} // namespace
+
+TEST_CASE("a buffer grown for a deep yield shrinks at the second shallow yield after it", "[buffer_policy]")
+{
+    auto g = deep_once();
+    REQUIRE(g.next() == 0);
+    REQUIRE(g.next() == 1);
+    std::size_t grown = g.buffer_capacity();
+    CHECK(grown >= deep);
+    CHECK(g.slice_size() >= deep);
+
+    REQUIRE(g.next() == 2); // the first shallow yield keeps the buffer
+    CHECK(g.buffer_capacity() == grown);
+    REQUIRE(g.next() == 3); // the second gives the excess back
+    CHECK(g.buffer_capacity() < grown);
+    CHECK(g.buffer_capacity() >= g.slice_size());
+    CHECK(g.buffer_capacity() <= shrunk_capacity(g.slice_size()));
+
+    std::size_t made = cg_test::allocations_made();
+    for (int i = 4; i < 100; ++i) // and then stays as it is
+        REQUIRE(g.next() == i);
+    CHECK(cg_test::allocations_made() == made);
+}
+
+TEST_CASE("a generator whose depth alternates keeps its buffer", "[buffer_policy]")
+{
+    CopyGenerator<int> g([](Yielder<int>& y) {
+        for (int i = 0;; i += 2) {
+            yield_from_depth(y, i, deep);
+            y.yield(i + 1);
+        }
+    });
+    REQUIRE(g.next() == 0);
+    std::size_t grown = g.buffer_capacity();
+    std::size_t made = cg_test::allocations_made();
+    for (int i = 1; i < 200; ++i) {
+        REQUIRE(g.next() == i);
+        REQUIRE(g.buffer_capacity() == grown);
+    }
+    CHECK(cg_test::allocations_made() == made); // not one reallocation
+}
+
+TEST_CASE("trim_buffers gives back every suspended generator's excess on this thread", "[buffer_policy]")
+{
+    std::vector<CopyGenerator<int>> trimmed;
+    for (int i = 0; i < 100; ++i) {
+        trimmed.push_back(deep_once());
+        REQUIRE(trimmed.back().next() == 0);
+        REQUIRE(trimmed.back().next() == 1);
+        REQUIRE(trimmed.back().next() == 2); // shallow once: the buffer is still large
+    }
+    auto small = deep_once(); // never deep: nothing to give back
+    REQUIRE(small.next() == 0);
+    auto unstarted = deep_once();
+    CopyGenerator<int> finished([](Yielder<int>&) {});
+    REQUIRE_FALSE(finished.next());
+
+    std::size_t expected = 0;
+    for (auto& g : trimmed)
+        expected += g.buffer_capacity() - (g.slice_size() <= 32 ? 0 : g.slice_size());
+    std::size_t small_capacity = small.buffer_capacity();
+    std::size_t bytes = cg_test::outstanding_bytes();
+
+    std::size_t freed = cg::trim_buffers();
+    CHECK(freed == expected);
+    CHECK(cg_test::outstanding_bytes() == bytes - freed);
+    for (auto& g : trimmed)
+        CHECK(g.buffer_capacity() == std::max<std::size_t>(32, g.slice_size()));
+    CHECK(small.buffer_capacity() == small_capacity);
+    CHECK(cg::trim_buffers() == 0); // nothing left to give
+
+    for (auto& g : trimmed) // the saved slices came through intact
+        for (int i = 3; i < 6; ++i)
+            REQUIRE(g.next() == i);
+    REQUIRE(small.next() == 1);
+    REQUIRE(unstarted.next() == 0);
+}
+
+TEST_CASE("trim_buffers leaves a buffer as it was when out of memory", "[buffer_policy]")
+{
+    auto g = deep_once();
+    for (int i = 0; i <= 2; ++i)
+        REQUIRE(g.next() == i);
+    std::size_t capacity = g.buffer_capacity();
+    REQUIRE(g.slice_size() > 32); // trimming it needs a new buffer
+    {
+        cg_test::AllocationFailure failure;
+        CHECK(cg::trim_buffers() == 0);
+    }
+    CHECK(g.buffer_capacity() == capacity);
+    REQUIRE(g.next() == 3);
+}
+
+TEST_CASE("trim_buffers skips the running generator it is called from", "[buffer_policy]")
+{
+    auto other = deep_once();
+    for (int i = 0; i <= 2; ++i)
+        REQUIRE(other.next() == i);
+    std::size_t other_excess = other.buffer_capacity() - std::max<std::size_t>(32, other.slice_size());
+    std::size_t freed_inside = 0, capacity_before = 0, capacity_after = 0;
+    CopyGenerator<int> trimmer; // (assigned below; the body refers to it)
+    trimmer = CopyGenerator<int>([&](Yielder<int>& y) {
+        yield_from_depth(y, 0, deep);
+        capacity_before = trimmer.buffer_capacity();
+        freed_inside = cg::trim_buffers();
+        capacity_after = trimmer.buffer_capacity();
+        y.yield(1);
+    });
+    REQUIRE(trimmer.next() == 0);
+    REQUIRE(trimmer.next() == 1);
+    CHECK(capacity_before >= deep);
+    CHECK(capacity_after == capacity_before); // the running one was not touched
+    CHECK(freed_inside == other_excess);      // the suspended one was
+    REQUIRE(other.next() == 3);
+}
+
+TEST_CASE("trim_buffers trims only the calling thread's generators", "[buffer_policy]")
+{
+    // Created here, started on another thread: it then belongs there.
+    auto g = deep_once();
+    std::promise<std::size_t> suspended_there;
+    std::promise<void> trimmed_here;
+    std::thread owner([&] {
+        for (int i = 0; i <= 2; ++i)
+            REQUIRE(g.next() == i);
+        suspended_there.set_value(g.buffer_capacity());
+        trimmed_here.get_future().wait();
+        CHECK(cg::trim_buffers() == g.buffer_capacity() - std::max<std::size_t>(32, g.slice_size()));
+        CHECK(g.buffer_capacity() == std::max<std::size_t>(32, g.slice_size()));
+        REQUIRE(g.next() == 3);
+        g = CopyGenerator<int>([](Yielder<int>&) {}); // destroyed on its own thread
+    });
+    std::size_t capacity = suspended_there.get_future().get();
+    CHECK(capacity >= deep);
+    CHECK(cg::trim_buffers() == 0);
+    CHECK(g.buffer_capacity() == capacity);
+    trimmed_here.set_value();
+    owner.join();
+}

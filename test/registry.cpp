@@ -1,0 +1,115 @@
+// The registry of each thread's live generators (src/registry.hpp): a
+// generator is listed by the thread that created it until it starts, then
+// by the thread that owns it; a thread's registry outlives the thread while
+// it lists generators, and no longer.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include <cg.h>
+#include <cg/copy_generator.hpp>
+
+#include "registry.hpp" // src/: live_registries
+
+#include "support.hpp"
+
+using cg::CopyGenerator;
+using cg::Yielder;
+using cg::detail::live_registries;
+
+namespace {
+
+CopyGenerator<int> counter()
+{
+    return CopyGenerator<int>([](Yielder<int>& y) {
+        for (int i = 0;; ++i)
+            y.yield(i);
+    });
+}
+
+std::uintptr_t c_counter(std::uintptr_t, std::uintptr_t)
+{
+    for (std::uintptr_t i = 0;; ++i)
+        cg_yield(nullptr, i);
+}
+
+/// Runs `body` on a new thread and waits for it to exit.
+template <class Body>
+void on_a_thread_that_exits(Body body)
+{
+    std::thread(body).join();
+}
+
+} // namespace
+
+TEST_CASE("a thread's registry goes with the thread when it lists nothing", "[registry]")
+{
+    std::size_t before = live_registries();
+    on_a_thread_that_exits([&] {
+        auto g = counter();
+        REQUIRE(g.next() == 0);
+        CHECK(live_registries() == before + 1);
+    });
+    CHECK(live_registries() == before);
+}
+
+TEST_CASE("generators outlive the thread that created them", "[registry]")
+{
+    counter(); // this thread's registry exists from here on
+    std::size_t before = live_registries();
+    CopyGenerator<int> unstarted, finished;
+    cg_t* suspended_c = nullptr;
+    on_a_thread_that_exits([&] {
+        unstarted = counter();
+        finished = CopyGenerator<int>([](Yielder<int>& y) { y.yield(7); });
+        REQUIRE(finished.next() == 7);
+        REQUIRE_FALSE(finished.next());
+        suspended_c = cg_create(reinterpret_cast<void*>(&c_counter), 0, 0);
+        REQUIRE(cg_invoke(suspended_c, 0) == 0);
+    });
+    CHECK(live_registries() == before + 1); // the exited thread's, still listing three
+
+    REQUIRE(unstarted.next() == 0); // started here: now listed by this thread
+    REQUIRE(unstarted.next() == 1);
+    finished = {};                  // finished: any thread may destroy it
+    CHECK(live_registries() == before + 1);
+    cg_destroy(suspended_c);        // a suspended C generator is discarded: any thread may
+    CHECK(live_registries() == before); // the exited thread's registry, empty, is gone
+    REQUIRE(unstarted.next() == 2);
+}
+
+TEST_CASE("generators created, handed over and destroyed on several threads at once", "[registry]")
+{
+    // Each thread creates generators and hands every other one to the next
+    // thread, which starts it (moving it between registries) and destroys
+    // it. (Catch2's assertions are for the main thread: workers count.)
+    constexpr int threads = 4, rounds = 2000;
+    std::vector<std::vector<CopyGenerator<int>>> handed(threads);
+    for (auto& generators : handed)
+        generators.resize(rounds);
+    std::atomic<int> ready{0}, wrong{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+        workers.emplace_back([&, t] {
+            auto& mine = handed[static_cast<std::size_t>(t)];
+            auto& theirs = handed[static_cast<std::size_t>((t + 1) % threads)];
+            for (auto& g : mine) {
+                auto kept = counter();
+                wrong += kept.next() != 0;
+                g = counter();
+            }
+            ++ready;
+            while (ready.load() < threads)
+                std::this_thread::yield();
+            for (auto& g : theirs) {
+                wrong += g.next() != 0;
+                wrong += g.next() != 1;
+                g = {};
+            }
+        });
+    for (auto& worker : workers)
+        worker.join();
+    CHECK(wrong == 0);
+}
