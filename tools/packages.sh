@@ -3,6 +3,8 @@
 
 # Build and tests. valgrind: the memcheck run of tools/test-all.
 CG_PACKAGES="g++ meson ninja-build pkg-config catch2 valgrind"
+# Benchmarks: cg-bench (Boost.Context) and bench/plot.sh (gnuplot).
+CG_BENCH_PACKAGES="libboost-context-dev gnuplot-nox"
 
 # install_missing PACKAGE...: installs (as root, with apt-get) the packages
 # that are not installed yet; does nothing if all are.
