@@ -9,6 +9,7 @@
 //                         bytes across the yield (memcpy_floor: two memcpys
 //                         of cg's slice for that local)
 //   cold_roundtrip        round robin over `param` suspended generators
+//                         (cg_1k_slice: each keeping 1000 bytes live)
 //   create_destroy        create, first resume, destroy a one-yield generator
 //                         (cg_finished: resumed to its end before destroying)
 //   memory_per_generator  peak RSS of a child process holding `param`
@@ -111,6 +112,26 @@ double time_next_of_instances(const Settings& settings, Make make)
     return times[times.size() / 2];
 }
 
+/// The floor: what a round trip must copy at least, out and back in, with
+/// glibc's memcpy; the median over instances as for the generators.
+double time_floor(const Settings& settings, std::size_t slice)
+{
+    std::vector<double> times;
+    for (int i = 0; i < (settings.quick ? 1 : 5); ++i) {
+        std::vector<unsigned char> buffer(slice), stack_side(slice, 2);
+        times.push_back(median_ns_per_op(settings, [&](std::size_t n) {
+            for (std::size_t j = 0; j < n; ++j) {
+                std::memcpy(buffer.data(), stack_side.data(), slice);
+                keep(buffer.data());
+                std::memcpy(stack_side.data(), buffer.data(), slice);
+                keep(stack_side.data());
+            }
+        }));
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
 void roundtrip_size(const Settings& settings, std::vector<Result>& out)
 {
     for (std::size_t bytes : {0, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384}) {
@@ -128,17 +149,7 @@ void roundtrip_size(const Settings& settings, std::vector<Result>& out)
         };
         out.push_back({"roundtrip_size", "boost_fiber", bytes, time_next_of_instances(settings, make_boost), "ns"});
 
-        // The floor: what a round trip must copy at least, with glibc's memcpy.
-        std::vector<unsigned char> buffer(slice), stack_side(slice, 2);
-        double floor = median_ns_per_op(settings, [&](std::size_t n) {
-            for (std::size_t i = 0; i < n; ++i) {
-                std::memcpy(buffer.data(), stack_side.data(), slice);
-                keep(buffer.data());
-                std::memcpy(stack_side.data(), buffer.data(), slice);
-                keep(stack_side.data());
-            }
-        });
-        out.push_back({"roundtrip_size", "memcpy_floor", bytes, floor, "ns"});
+        out.push_back({"roundtrip_size", "memcpy_floor", bytes, time_floor(settings, slice), "ns"});
         if (!settings.csv)
             std::printf("  (a live local of %zu bytes makes cg's slice %zu bytes)\n", bytes, slice);
     }
@@ -189,6 +200,14 @@ void cold_roundtrip(const Settings& settings, std::vector<Result>& out)
             for (std::uint64_t i = 0; i < count; ++i)
                 generators.push_back(std::make_unique<Cpp20Generator<int>>(cpp20_minimal()));
             out.push_back({"cold_roundtrip", "cpp20", count, round_robin(settings, generators), "ns"});
+        }
+        if (count == 100'000) {
+            // Slices of about 1 KiB, as libaco's cold figure in anchors.md.
+            std::vector<std::unique_ptr<cg::CopyGenerator<int>>> generators;
+            for (std::uint64_t i = 0; i < count; ++i)
+                generators.push_back(std::make_unique<cg::CopyGenerator<int>>(
+                    [](cg::Yielder<int>& y) { yield_holding(y, 1000); }));
+            out.push_back({"cold_roundtrip", "cg_1k_slice", count, round_robin(settings, generators), "ns"});
         }
         if (count <= 100'000) { // a million fibers would take 6 GB
             std::vector<std::unique_ptr<BoostGenerator<int>>> generators;
