@@ -53,7 +53,9 @@ enum cg_status {
     CG_ETYPE = 6,        /* yield in a generator that does not yield uintptr_t */
     CG_ENOMEM = 7,       /* out of memory */
     CG_EINVAL = 8,       /* null generator or invalid argument */
-    CG_EEXCEPTION = 9    /* a C++ exception escaped the generator's function */
+    CG_EEXCEPTION = 9,   /* a C++ exception escaped the generator's function */
+    CG_EUNAVAILABLE = 10, /* needs libunwind (libunwind8), which could not be loaded */
+    CG_EIO = 11          /* a snapshot could not be written; errno says why */
 };
 
 /* Creates a generator that will run fun(arg1, arg2), where fun has the type
@@ -114,6 +116,44 @@ CG_API size_t cg_trim_buffers(void);
  * anything (C has no destructors). NULL is ignored. Destroying a running
  * generator (from inside itself) prints a message and aborts. */
 CG_API void cg_destroy(cg_t* co);
+
+/* Inspection (README.md, "Inspecting a program"). */
+
+/* Sets co's label, shown by snapshots and cg-dump; "" or NULL removes it.
+ * Any thread. Returns CG_OK, CG_EINVAL (co is NULL) or CG_ENOMEM. */
+CG_API int cg_set_label(cg_t* co, const char* label);
+
+/* Copies co's label (NUL-terminated, truncated to size - 1 bytes) into
+ * buffer; returns its full length. */
+CG_API size_t cg_get_label(const cg_t* co, char* buffer, size_t size);
+
+/* One frame of a backtrace. */
+typedef struct cg_frame {
+    uintptr_t pc;       /* a return address; the innermost: into the code that yielded */
+    uintptr_t sp;       /* the frame's stack pointer, an address in the home */
+    uintptr_t offset;   /* pc minus the start of its function */
+    char function[232]; /* demangled, NUL-terminated, truncated; "" if unknown */
+} cg_frame;
+
+/* Where a suspended generator of the calling thread waits: stores up to
+ * capacity frames, innermost first, and returns how many there are (0 if
+ * co is not suspended), or -CG_EINVAL, -CG_ETHREAD (another thread's
+ * generator), -CG_EUNAVAILABLE (no libunwind), -CG_ENOMEM. */
+CG_API int cg_backtrace(const cg_t* co, cg_frame* frames, int capacity);
+
+/* Writes every live generator of the calling thread to path, for cg-dump:
+ * suspended ones with their slice, saved registers and backtrace. Returns
+ * CG_OK, or CG_EIO with errno set, or CG_ENOMEM. */
+CG_API int cg_snapshot(const char* path);
+
+/* The same for every thread: other live threads add theirs at their next
+ * safe point; those that do not within wait_ms are written without
+ * details. */
+CG_API int cg_snapshot_all_threads(const char* path, int wait_ms);
+
+/* A safe point (see cg::safe_point in cg/inspect.hpp): if a snapshot waits
+ * for this thread, it adds its generators now. */
+CG_API void cg_safe_point(void);
 
 /* A static text for a status code. */
 CG_API const char* cg_strerror(int status);

@@ -38,6 +38,10 @@ CG_ARCH_ROUTINE SwitchResult cg_arch_resume_displaced(Control* generator, Resume
 CG_ARCH_ROUTINE ResumeFrame* cg_arch_suspend(Control* generator, DeliverFn deliver, std::uintptr_t value,
                                              ResumeFrame* frame);
 
+/// The return address in every home's link frame: where the generator's
+/// entry returns (into cg_arch_start). Its frames end below it.
+CG_ARCH_ROUTINE extern const char cg_arch_entry_return[];
+
 // Called by cg_arch_suspend when the slice does not fit the buffer, or uses
 // little of it (src/slice_buffer.hpp): resizes the buffer for a slice of
 // `size` bytes. Changes nothing when out of memory.

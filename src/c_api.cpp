@@ -4,7 +4,13 @@
 // calls fun(arg1, arg2) and delivers its return value as the last value.
 // cg_yield is cg::yield<uintptr_t>(uintptr_t), so it also works inside a C++
 // CopyGenerator<uintptr_t, uintptr_t>.
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <system_error>
+#include <vector>
 #include <new>
 #include <optional>
 #include <string>
@@ -187,6 +193,87 @@ size_t cg_slice_size(const cg_t* co) { return co == nullptr ? 0 : slice_size(con
 size_t cg_buffer_capacity(const cg_t* co) { return co == nullptr ? 0 : buffer_capacity(control(co)); }
 
 size_t cg_trim_buffers(void) { return cg::trim_buffers(); }
+
+int cg_set_label(cg_t* co, const char* label)
+{
+    if (co == nullptr)
+        return CG_EINVAL;
+    try {
+        set_label(control(co), label == nullptr ? std::string_view() : std::string_view(label));
+        return CG_OK;
+    } catch (const std::bad_alloc&) {
+        return CG_ENOMEM;
+    }
+}
+
+size_t cg_get_label(const cg_t* co, char* buffer, size_t size)
+{
+    std::string text;
+    try {
+        if (co != nullptr)
+            text = label(control(co));
+    } catch (const std::bad_alloc&) {
+        text.clear();
+    }
+    if (size > 0) {
+        std::size_t copied = std::min(text.size(), size - 1);
+        std::memcpy(buffer, text.data(), copied);
+        buffer[copied] = '\0';
+    }
+    return text.size();
+}
+
+int cg_backtrace(const cg_t* co, cg_frame* frames, int capacity)
+{
+    if (co == nullptr || capacity < 0 || (frames == nullptr && capacity > 0))
+        return -CG_EINVAL;
+    try {
+        std::vector<cg::Frame> found = backtrace(control(co));
+        int count = static_cast<int>(std::min<std::size_t>(found.size(), static_cast<std::size_t>(capacity)));
+        for (int i = 0; i < count; ++i) {
+            const cg::Frame& frame = found[static_cast<std::size_t>(i)];
+            frames[i].pc = frame.pc;
+            frames[i].sp = frame.sp;
+            frames[i].offset = frame.offset;
+            std::size_t length = std::min(frame.function.size(), sizeof frames[i].function - 1);
+            std::memcpy(frames[i].function, frame.function.data(), length);
+            frames[i].function[length] = '\0';
+        }
+        return static_cast<int>(found.size());
+    } catch (const cg::error& e) {
+        return -static_cast<int>(e.code());
+    } catch (const std::bad_alloc&) {
+        return -CG_ENOMEM;
+    }
+}
+
+namespace {
+
+int snapshot_status(const char* path, const cg::SnapshotOptions& options)
+{
+    if (path == nullptr)
+        return CG_EINVAL;
+    try {
+        cg::snapshot(path, options);
+        return CG_OK;
+    } catch (const std::system_error& e) {
+        errno = e.code().value();
+        return CG_EIO;
+    } catch (const std::bad_alloc&) {
+        return CG_ENOMEM;
+    }
+}
+
+} // namespace
+
+int cg_snapshot(const char* path) { return snapshot_status(path, {}); }
+
+int cg_snapshot_all_threads(const char* path, int wait_ms)
+{
+    return snapshot_status(path, {.all_threads = true, .wait = std::chrono::milliseconds(std::max(wait_ms, 0))});
+}
+
+void cg_safe_point(void) { cg::safe_point(); }
 
 void cg_destroy(cg_t* co)
 {

@@ -41,6 +41,8 @@ extern "C" const char* cg_strerror(int status)
     case CG_ENOMEM: return "out of memory";
     case CG_EINVAL: return "invalid argument";
     case CG_EEXCEPTION: return "an exception escaped the generator's function";
+    case CG_EUNAVAILABLE: return "backtraces need libunwind (Debian package libunwind8), which could not be loaded";
+    case CG_EIO: return "the snapshot could not be written";
     default: return "unknown cg status";
     }
 }

@@ -17,6 +17,7 @@
 #include "registry.hpp"
 #include "sanitizers.hpp"
 #include "slice_buffer.hpp"
+#include "snapshot_requests.hpp"
 #include "thread_state.hpp"
 
 namespace cg::detail {
@@ -137,6 +138,8 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
 {
     if (headroom > max_headroom)
         throw_bad_headroom(headroom);
+    if (snapshot_wanted())
+        act_at_safe_point();
     std::uint32_t creator = registered_thread();
     void* memory = allocate(control_size(ops));
     if (memory == nullptr)
@@ -165,6 +168,8 @@ void free_unstarted(Control* generator) noexcept
 
 void destroy(Control* generator) noexcept
 {
+    if (snapshot_wanted())
+        act_at_safe_point();
     Control& g = *generator;
     // Reading the status of another thread's generator is only sound if the
     // program handed it over with synchronization, as it must anyway.
@@ -184,8 +189,10 @@ void destroy(Control* generator) noexcept
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
     if (needs_unwinding)
         unwind(this_thread, g);
-    release_heap_buffer(g);
+    // Out of the registry before the buffer goes: a snapshot of its owner
+    // may be reading it (a suspended C generator destroyed on another thread).
     remove_from_registry(g);
+    release_heap_buffer(g);
     free_control(g);
 }
 

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <mutex>
 #include <new>
+#include <string>
+#include <unordered_map>
 
 #include <sched.h>
 
@@ -43,14 +45,21 @@ private:
     std::atomic<bool> locked_{false};
 };
 
+} // namespace
+
 struct Registry {
     ListLock mutex;
     Control* first = nullptr; // guarded by mutex, as are the links of the generators listed
     bool orphaned = false;    // guarded by mutex: its thread has exited
     std::uint32_t number;     // of its thread
+    // Guarded by mutex. Few generators have one: a map beside the list
+    // costs nothing to those that do not.
+    std::unordered_map<const Control*, std::string> labels;
 
     explicit Registry(std::uint32_t thread) noexcept : number(thread) {}
 };
+
+namespace {
 
 // Thread number -> its registry, in two levels so that the table costs
 // nothing for numbers never given out. Entries are set by their own thread
@@ -120,9 +129,17 @@ void link(Registry& registry, Control& generator) noexcept
     registry.first = &generator;
 }
 
+using Label = std::unordered_map<const Control*, std::string>::node_type;
+
 /// True if the registry is now orphaned and empty: the caller frees it.
-bool unlink(Registry& registry, Control& generator) noexcept
+/// The generator's label, if any, goes to `label`.
+bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noexcept
 {
+    if (!registry.labels.empty()) {
+        Label node = registry.labels.extract(&generator);
+        if (label != nullptr)
+            *label = std::move(node);
+    }
     if (generator.links.previous != nullptr)
         generator.links.previous->links.next = generator.links.next;
     else
@@ -188,26 +205,99 @@ void remove_from_registry(Control& generator) noexcept
 void move_to_this_thread(Control& generator, std::uint32_t from) noexcept
 {
     Registry& old = *entry(from).load(std::memory_order_acquire);
+    Registry& registry = *this_thread_registry;
+    Label label;
     bool abandoned;
     {
         std::lock_guard lock(old.mutex);
-        abandoned = unlink(old, generator);
+        abandoned = unlink(old, generator, &label);
     }
     if (abandoned)
         free_registry(&old);
-    enter_in_registry(generator);
+    std::lock_guard lock(registry.mutex);
+    link(registry, generator);
+    if (!label.empty()) {
+        try {
+            registry.labels.insert(std::move(label)); // the node moves; only the bucket array may need memory
+        } catch (const std::bad_alloc&) {
+            // Out of memory: the generator keeps going, without its label.
+        }
+    }
+}
+
+void set_label(Control& generator, std::string_view label)
+{
+    Registry& registry = registry_of(generator);
+    std::lock_guard lock(registry.mutex);
+    if (label.empty())
+        registry.labels.erase(&generator);
+    else
+        registry.labels.insert_or_assign(&generator, std::string(label));
+}
+
+std::string label_of(const Control& generator)
+{
+    Registry& registry = registry_of(generator);
+    std::lock_guard lock(registry.mutex);
+    auto found = registry.labels.find(&generator);
+    return found == registry.labels.end() ? std::string() : found->second;
+}
+
+std::uint32_t registry_thread(const Registry& registry) noexcept { return registry.number; }
+
+bool registry_thread_exited(const Registry& registry) noexcept { return registry.orphaned; }
+
+Control* registry_first(const Registry& registry) noexcept { return registry.first; }
+
+std::string_view registry_label(const Registry& registry, const Control& generator) noexcept
+{
+    if (registry.labels.empty())
+        return {};
+    auto found = registry.labels.find(&generator);
+    return found == registry.labels.end() ? std::string_view() : std::string_view(found->second);
+}
+
+void visit_this_thread_registry(void (*visit)(Registry& registry, void* context), void* context)
+{
+    Registry* registry = this_thread_registry;
+    if (registry == nullptr)
+        return;
+    std::lock_guard lock(registry->mutex);
+    visit(*registry, context);
+}
+
+void visit_other_registries(void (*visit)(Registry& registry, void* context), void* context)
+{
+    std::lock_guard table_lock(table_mutex);
+    for (const std::atomic<Chunk*>& chunk : table) {
+        Chunk* entries = chunk.load(std::memory_order_acquire);
+        if (entries == nullptr)
+            continue;
+        for (const std::atomic<Registry*>& slot : entries->entries) {
+            Registry* registry = slot.load(std::memory_order_acquire);
+            if (registry == nullptr || registry == this_thread_registry)
+                continue;
+            std::lock_guard lock(registry->mutex);
+            visit(*registry, context);
+        }
+    }
 }
 
 std::size_t live_registries() noexcept { return registries.load(std::memory_order_relaxed); }
 
 void for_each_generator_of_this_thread(void (*visit)(Control& generator, void* context), void* context)
 {
-    Registry* registry = this_thread_registry;
-    if (registry == nullptr)
-        return;
-    std::lock_guard lock(registry->mutex);
-    for (Control* generator = registry->first; generator != nullptr; generator = generator->links.next)
-        visit(*generator, context);
+    struct Walk {
+        void (*visit)(Control&, void*);
+        void* context;
+    } walk{visit, context};
+    visit_this_thread_registry(
+        [](Registry& registry, void* w) {
+            auto& [visit_one, inner] = *static_cast<Walk*>(w);
+            for (Control* generator = registry.first; generator != nullptr; generator = generator->links.next)
+                visit_one(*generator, inner);
+        },
+        &walk);
 }
 
 } // namespace cg::detail

@@ -13,6 +13,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include <cg/export.h>
 
@@ -38,13 +40,36 @@ void enter_in_registry(Control& generator) noexcept;
 /// Takes a generator out of the registry its status names.
 void remove_from_registry(Control& generator) noexcept;
 
-/// Moves a generator from thread `from`'s registry to the calling thread's,
-/// which its status now names: another thread started it.
+/// Moves a generator, with its label, from thread `from`'s registry to the
+/// calling thread's, which its status now names: another thread started it.
+/// (Out of memory, the label is lost: the move cannot fail.)
 void move_to_this_thread(Control& generator, std::uint32_t from) noexcept;
+
+/// A generator's label, kept in its registry: "" removes it. Any thread.
+/// Throws std::bad_alloc.
+void set_label(Control& generator, std::string_view label);
+std::string label_of(const Control& generator);
 
 /// Registries alive: one per thread that has created or owned generators
 /// and is alive or still has some. Exported for the tests.
 CG_API std::size_t live_registries() noexcept;
+
+/// One thread's registry, for the functions below and the visitors they
+/// call, which hold its lock: a visitor must not create, start or destroy
+/// generators, nor label them.
+class Registry;
+std::uint32_t registry_thread(const Registry& registry) noexcept;
+bool registry_thread_exited(const Registry& registry) noexcept;
+/// The first generator listed; the others follow through links.next.
+Control* registry_first(const Registry& registry) noexcept;
+std::string_view registry_label(const Registry& registry, const Control& generator) noexcept;
+
+/// visit(registry, context) with the calling thread's registry locked, if
+/// it has one.
+void visit_this_thread_registry(void (*visit)(Registry& registry, void* context), void* context);
+/// visit(registry, context) for every other thread's registry, each locked
+/// in turn, the set of registries locked meanwhile.
+void visit_other_registries(void (*visit)(Registry& registry, void* context), void* context);
 
 /// Calls visit(generator, context) for every generator in the calling
 /// thread's registry, with the registry locked: visit must not create or

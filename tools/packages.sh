@@ -1,8 +1,14 @@
 # packages.sh - the Debian packages cg needs, and a function that installs
 # those missing. Sourced by tools/demo and tools/test-all.
 
-# Build and tests. valgrind: the memcheck run of tools/test-all.
-CG_PACKAGES="g++ meson ninja-build pkg-config catch2 valgrind"
+# Build and tests. libunwind-dev: backtraces of suspended generators (the
+# library loads libunwind at run time; without the headers it builds with
+# empty backtraces).
+CG_PACKAGES="g++ meson ninja-build pkg-config catch2 libunwind-dev"
+# What tools/test-all uses beyond that: valgrind (the memcheck run), gdb (the
+# bt test, skipped without it), clang and its libFuzzer runtime (cg-dump's
+# fuzzer).
+CG_TEST_PACKAGES="valgrind gdb clang libclang-rt-14-dev"
 # Benchmarks: cg-bench (Boost.Context) and bench/plot.sh (gnuplot).
 CG_BENCH_PACKAGES="libboost-context-dev gnuplot-nox"
 

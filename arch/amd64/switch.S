@@ -267,6 +267,9 @@ cg_arch_start:
          * continue into the resumer. */
         .cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, CG_RESUMER_FRAME_SIZE
         call    *%rdx                           /* link: return address; entry(ctl, frame), rsp = 8 mod 16 */
+        .globl  cg_arch_entry_return            /* where every entry returns: a backtrace of a */
+        .hidden cg_arch_entry_return            /* suspended generator ends here (src/backtrace.cpp) */
+cg_arch_entry_return:
 .Lgenerator_finished:
         /* entry returned: the generator has finished. rsp = &link.resumer_sp */
         THREAD_STATE

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <cg/inspect.hpp>
+
 namespace demo {
 
 ssize_t read_some(Yield& y, int fd, char* data, std::size_t size)
@@ -143,6 +145,7 @@ void Loop::run(const std::function<void()>& between)
             resume(fd);
         if (between)
             between();
+        cg::safe_point(); // where a snapshot asked for by signal is written
     }
 }
 

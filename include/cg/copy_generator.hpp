@@ -272,6 +272,21 @@ public:
     /// Bytes the slice buffer can hold without growing.
     std::size_t buffer_capacity() const noexcept { return generator_ ? detail::buffer_capacity(generator_) : 0; }
 
+    /// Where the generator waits: its frames, innermost first, read from
+    /// its saved slice without resuming it. Empty unless it is suspended.
+    /// Throws cg::error: wrong_thread (a generator of another thread, whose
+    /// buffer that thread may be changing), unavailable (no libunwind).
+    std::vector<Frame> backtrace() const { return generator_ ? detail::backtrace(generator_) : std::vector<Frame>(); }
+    /// A label for snapshots and cg-dump; "" removes it. Any thread may set
+    /// or read it. Throws cg::error (invalid_argument) if empty, std::bad_alloc.
+    void set_label(std::string_view label)
+    {
+        if (!generator_)
+            throw error(errc::invalid_argument, "cannot label an empty generator");
+        detail::set_label(generator_, label);
+    }
+    std::string label() const { return generator_ ? detail::label(generator_) : std::string(); }
+
     /// An input iterator over the yielded values; each increment resumes.
     class iterator {
     public:

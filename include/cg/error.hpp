@@ -21,6 +21,9 @@ enum class errc : int {
     no_memory = 7,         ///< C API only; C++ reports std::bad_alloc
     invalid_argument = 8,  ///< an empty (moved-from) generator, or an option out of range
     exception = 9,         ///< C API only: an exception escaped the generator's function
+    unavailable = 10,      ///< needs what this machine lacks: libunwind (libunwind8) for backtraces
+    io = 11,               ///< C API only: a snapshot could not be written (see errno); C++
+                           ///< reports std::system_error
 };
 
 /// A static text for a code (the same as cg_strerror).

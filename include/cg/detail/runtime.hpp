@@ -10,11 +10,15 @@
 #include <memory>
 #include <new>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include <cg/export.h>
+#include <cg/inspect.hpp>
 
 namespace cg::detail {
 
@@ -163,6 +167,11 @@ CG_API bool is_started(const Control* generator) noexcept;
 CG_API bool is_finished(const Control* generator) noexcept;
 CG_API std::size_t slice_size(const Control* generator) noexcept;
 CG_API std::size_t buffer_capacity(const Control* generator) noexcept;
+// Inspection (cg/inspect.hpp). backtrace throws cg::error (wrong_thread,
+// unavailable); the label functions std::bad_alloc.
+CG_API std::vector<Frame> backtrace(const Control* generator);
+CG_API void set_label(Control* generator, std::string_view label);
+CG_API std::string label(const Control* generator);
 
 } // namespace cg::detail
 

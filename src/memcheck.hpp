@@ -1,0 +1,36 @@
+// memcheck.hpp - telling valgrind's memcheck that bytes read out of a saved
+// slice for inspection are meant to be read.
+//
+// A slice is a copy of stack memory: it holds padding and locals not written
+// yet, and a saved register may never have been set. Running the generator
+// never branches on those bytes, but a backtrace or a snapshot reads every
+// word of the slice as data (looking for return addresses, writing it to a
+// file), which memcheck would report as a use of uninitialised values. Such
+// reads mark their own copies defined; the generator's buffer keeps its
+// state, so memcheck still checks the generator's code.
+#pragma once
+
+#include <cstddef>
+
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define CG_HAVE_MEMCHECK 1
+#else
+#define CG_HAVE_MEMCHECK 0
+#endif
+
+namespace cg::detail {
+
+/// Marks [bytes, bytes + size) defined for memcheck; nothing outside
+/// valgrind (the client request is a few instructions that do nothing).
+inline void mark_inspected(const void* bytes, std::size_t size)
+{
+#if CG_HAVE_MEMCHECK
+    (void)VALGRIND_MAKE_MEM_DEFINED(bytes, size);
+#else
+    (void)bytes;
+    (void)size;
+#endif
+}
+
+} // namespace cg::detail
