@@ -2,7 +2,8 @@
 # check.sh SOURCE_ROOT - cg as its users get it:
 #  1. installed into a scratch prefix, found with pkg-config: the original
 #     cg's style of C program (examples/fib.c) compiles unchanged with
-#     gcc -std=c99 -Wall -Werror and runs; so does a C++ user;
+#     gcc -std=c99 -Wall -Werror and runs; so does a C++ user; the installed
+#     cg-dump reads a snapshot a C program wrote;
 #  2. as a Meson subproject of another project.
 set -eu
 source_root=$(cd "$1" && pwd)
@@ -20,7 +21,32 @@ gcc -std=c99 -Wall -Werror "$source_root/examples/fib.c" $(pkg-config --cflags -
 "$scratch/fib" | diff -u "$source_root/examples/fib.expected" -
 g++ -std=c++20 -Wall -Werror "$source_root/examples/tree_walker.cpp" $(pkg-config --cflags --libs cg) -o "$scratch/walker"
 "$scratch/walker" | grep -q "balanced and chain have the same fringe: yes"
-echo "installed: pkg-config users build and run"
+cat >"$scratch/labeled.c" <<'C'
+#include <cg.h>
+static uintptr_t counter(uintptr_t limit, uintptr_t unused)
+{
+    uintptr_t i;
+    (void)unused;
+    for (i = 0; i < limit; i++)
+        cg_yield(0, i);
+    return limit;
+}
+int main(int argc, char **argv)
+{
+    cg_t *co = cg_create((void *)counter, 3, 0);
+    int status;
+    (void)argc;
+    cg_invoke(co, 0);
+    cg_set_label(co, "installed counter");
+    status = cg_snapshot(argv[1]);
+    cg_destroy(co);
+    return status;
+}
+C
+gcc -std=c99 -Wall -Werror "$scratch/labeled.c" $(pkg-config --cflags --libs cg) -o "$scratch/labeled"
+"$scratch/labeled" "$scratch/labeled.cgsnap"
+"$scratch/prefix/bin/cg-dump" "$scratch/labeled.cgsnap" | grep "installed counter" | grep -q "suspended.*counter"
+echo "installed: pkg-config users build and run; cg-dump reads their snapshots"
 
 mkdir -p "$scratch/consumer/subprojects"
 ln -s "$source_root" "$scratch/consumer/subprojects/cg"

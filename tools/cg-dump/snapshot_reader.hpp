@@ -1,0 +1,86 @@
+// snapshot_reader.hpp - a snapshot file (src/snapshot_format.hpp) parsed
+// into plain structures. The input is untrusted: the parser checks every
+// length and count against the bytes that remain before it allocates, so a
+// hostile file costs at most memory in proportion to its own size, and
+// fails with a ReadError that says where and why.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cg_dump {
+
+/// Why a file is not a snapshot this reader can read; the message names the
+/// byte offset at which parsing stopped.
+class ReadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Frame {
+    std::uint64_t pc = 0;
+    std::uint64_t sp = 0;
+    std::uint64_t offset = 0; ///< pc minus the function's start
+    std::string function;     ///< "" if the writer did not know it
+};
+
+/// A word of the slice that is a code address, named by the writer.
+struct Symbol {
+    std::uint64_t address = 0;
+    std::uint64_t offset = 0;
+    std::string function;
+};
+
+/// The callee-saved registers a record holds: rbx rbp r12 r13 r14 r15.
+inline constexpr std::size_t saved_register_count = 6;
+
+/// One generator. The state and kind are kept as written: a value this
+/// reader has no name for is shown, not refused.
+struct Record {
+    std::uint64_t id = 0;
+    std::uint8_t state = 0;
+    std::uint8_t kind = 0;
+    std::uint16_t flags = 0;
+    std::string label;
+    // From here on meaningful only with details (has_details()).
+    std::uint64_t slice_top = 0;
+    std::uint32_t capacity = 0;
+    std::uint64_t registers[saved_register_count] = {};
+    std::uint32_t mxcsr = 0;
+    std::uint16_t x87_control = 0;
+    std::string slice; ///< the saved bytes, lowest address first
+    std::vector<Frame> frames;
+    std::vector<Symbol> symbols;
+
+    bool has_details() const noexcept;
+    /// The lowest address of the slice (modulo 2^64: a hostile slice_top
+    /// may be smaller than the slice).
+    std::uint64_t slice_bottom() const noexcept { return slice_top - slice.size(); }
+};
+
+/// One thread's generators.
+struct Section {
+    std::uint32_t thread = 0;
+    std::uint32_t flags = 0;
+    std::vector<Record> records;
+
+    bool complete() const noexcept;
+    bool thread_exited() const noexcept;
+};
+
+struct Snapshot {
+    std::uint64_t pid = 0;
+    std::int64_t time_ns = 0; ///< CLOCK_REALTIME
+    std::string executable;
+    std::string build_id;
+    std::vector<Section> sections;
+};
+
+/// Parses a whole file held in memory. Throws ReadError.
+Snapshot parse_snapshot(std::string_view bytes);
+
+} // namespace cg_dump
