@@ -84,8 +84,8 @@ bool parse_arguments(int argc, char** argv, Arguments& arguments)
         }
     }
     if (argc - at != 1) {
-        std::cerr << "cg-dump: " << (argc - at == 0 ? "no snapshot file given" : "one mode and one snapshot file at a time")
-                  << '\n';
+        std::cerr << "cg-dump: "
+                  << (argc - at == 0 ? "no snapshot file given" : "one mode and one snapshot file at a time") << '\n';
         return false;
     }
     arguments.path = argv[at];

@@ -49,8 +49,10 @@ TEST_CASE("the summary: the header, each thread's status, a line per generator",
     CHECK(has(summary, "thread 3: 1 generator, no answer, metadata only\n"));
     CHECK(has(summary, "id      thread  label"));
     // The label column is as wide as the widest, 0x3000's escaped label.
-    CHECK(line_with(summary, "0x1000") == "0x1000       1  reader                suspended       48        64       2  waits_here");
-    CHECK(line_with(summary, "0x2000") == "0x2000       1                        not-started      -         -       -  -");
+    CHECK(line_with(summary, "0x1000") ==
+          "0x1000       1  reader                suspended       48        64       2  waits_here");
+    CHECK(line_with(summary, "0x2000") ==
+          "0x2000       1                        not-started      -         -       -  -");
     CHECK(has(line_with(summary, "0x3000"), R"(tab\x09here \xff end)"));
     CHECK(has(line_with(summary, "0x4000"), "silent"));
 }

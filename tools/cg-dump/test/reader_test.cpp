@@ -147,7 +147,8 @@ TEST_CASE("a file cut short is valid at a section boundary, refused with a messa
     // The same through the program, at a few places: in the magic, the
     // header, a section header, a record's slice.
     check_cg_dump_refuses(file.bytes.substr(0, 5), "not a cg snapshot");
-    check_cg_dump_refuses(file.bytes.substr(0, file.at("executable") + 6), "truncated header at offset 12: header_bytes");
+    check_cg_dump_refuses(file.bytes.substr(0, file.at("executable") + 6),
+                          "truncated header at offset 12: header_bytes");
     check_cg_dump_refuses(file.bytes.substr(0, file.at("tag") + 10),
                           "truncated section at offset " + std::to_string(file.at("tag")) + ": section header needs");
     check_cg_dump_refuses(file.bytes.substr(0, file.at("slice") + 20), "truncated section at offset");
@@ -195,7 +196,8 @@ TEST_CASE("broken fields are refused with the offset and what is wrong", "[reade
          "section" + off + std::to_string(file.at("section_bytes")) + ": section_bytes " +
              std::to_string(section_bytes) + " leaves"},
         {"section_bytes past the end", broken("section_bytes", std::uint64_t{1} << 40),
-         "truncated section" + off + std::to_string(file.at("section_bytes")) + ": section_bytes 1099511627776 claimed"},
+         "truncated section" + off + std::to_string(file.at("section_bytes")) +
+             ": section_bytes 1099511627776 claimed"},
         {"section_bytes cutting the last record short", broken("section_bytes", section_bytes - 1),
          "truncated section" + off},
         {"record_bytes below the smallest record", broken("record_bytes", std::uint32_t{10}),

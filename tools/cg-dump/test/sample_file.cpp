@@ -125,7 +125,8 @@ Generator reader(const std::string& label)
     // The yield's return address; a pointer to slice+0x28; the generator's
     // own id; frame #1's return address; two plain words.
     generator.slice = words({waits_here, slice_bottom + 0x28, 0x1000, calls_it, 0, 0x123456789});
-    generator.frames = {{waits_here, slice_bottom + 8, 0x10, "waits_here"}, {calls_it, slice_bottom + 32, 0x20, "calls_it"}};
+    generator.frames = {{waits_here, slice_bottom + 8, 0x10, "waits_here"},
+                        {calls_it, slice_bottom + 32, 0x20, "calls_it"}};
     generator.symbols = {{waits_here, 0x10, "waits_here"}, {calls_it, 0x20, "calls_it"}};
     return generator;
 }

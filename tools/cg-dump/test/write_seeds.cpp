@@ -2,6 +2,9 @@
 // Real ones the library writes of this process (various numbers of
 // generators, labels and depths, every kind of section), and the tests'
 // sample file with the room a later format version might take.
+#include <sys/stat.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -21,6 +24,26 @@ struct Shape {
     const char* label;
 };
 
+/// The body of a C generator (cg_create): it yields once.
+std::uintptr_t yield_once(std::uintptr_t, std::uintptr_t)
+{
+    cg_yield(nullptr, 1);
+    return 0;
+}
+
+/// A suspended C generator whose thread has exited, for a section marked
+/// exited; the caller destroys it.
+cg_t* left_by_an_exited_thread()
+{
+    cg_t* generator = nullptr;
+    std::thread([&generator] {
+        generator = cg_create(reinterpret_cast<void*>(&yield_once), 0, 0);
+        cg_set_label(generator, "left behind");
+        cg_invoke(generator, 0);
+    }).join();
+    return generator;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -30,6 +53,7 @@ int main(int argc, char** argv)
         return 2;
     }
     std::string dir = argv[1];
+    ::mkdir(dir.c_str(), 0777); // if it exists, fine; if it cannot be made, the first snapshot says why
     int written = 0;
     auto seed = [&](const std::string& name) { return dir + "/" + name + ".cgsnap"; };
 
@@ -39,18 +63,7 @@ int main(int argc, char** argv)
         ++written;
     }
 
-    // A thread that has exited and left a suspended generator: a section of
-    // its own, marked exited.
-    cg_t* left_behind = nullptr;
-    std::thread([&] {
-        left_behind = cg_create(reinterpret_cast<void*>(+[](std::uintptr_t, std::uintptr_t) -> std::uintptr_t {
-                                    cg_yield(nullptr, 1);
-                                    return 0;
-                                }),
-                                0, 0);
-        cg_set_label(left_behind, "left behind");
-        cg_invoke(left_behind, 0);
-    }).join();
+    cg_t* left_behind = left_by_an_exited_thread();
     auto mine = cg_dump_test::waiting_generators(2, 1, "mine");
     cg::snapshot(seed("real-all-threads").c_str(), {.all_threads = true, .wait = std::chrono::milliseconds(100)});
     ++written;
