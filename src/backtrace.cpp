@@ -13,7 +13,6 @@
 #include <memory>
 #include <string_view>
 
-#include "arch.hpp"
 #include "control.hpp"
 #include "memcheck.hpp"
 
@@ -77,24 +76,28 @@ struct Unwinder {
 
 const Unwinder* load_unwinder() noexcept
 {
-    void* library = dlopen("libunwind-x86_64.so.8", RTLD_NOW | RTLD_LOCAL);
+    void* library = dlopen(arch::libunwind_soname, RTLD_NOW | RTLD_LOCAL);
     if (library == nullptr)
         return nullptr;
     auto* unwinder = new (std::nothrow) Unwinder;
-    auto* local = reinterpret_cast<unw_addr_space_t*>(dlsym(library, "_Ux86_64_local_addr_space"));
+    // libunwind's functions carry their CPU in their names (arch::libunwind_prefix).
+    auto symbol = [library](const char* name) {
+        return dlsym(library, (std::string(arch::libunwind_prefix) + name).c_str());
+    };
+    auto* local = static_cast<unw_addr_space_t*>(symbol("local_addr_space"));
     bool found = unwinder != nullptr && local != nullptr;
     auto bind = [&](auto& function, const char* name) {
-        void* symbol = dlsym(library, name);
-        found = found && symbol != nullptr;
-        function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(symbol);
+        void* address = symbol(name);
+        found = found && address != nullptr;
+        function = reinterpret_cast<std::remove_reference_t<decltype(function)>>(address);
     };
     if (unwinder != nullptr) {
-        bind(unwinder->create_addr_space, "_Ux86_64_create_addr_space");
-        bind(unwinder->destroy_addr_space, "_Ux86_64_destroy_addr_space");
-        bind(unwinder->init_remote, "_Ux86_64_init_remote");
-        bind(unwinder->step, "_Ux86_64_step");
-        bind(unwinder->get_reg, "_Ux86_64_get_reg");
-        bind(unwinder->get_accessors, "_Ux86_64_get_accessors");
+        bind(unwinder->create_addr_space, "create_addr_space");
+        bind(unwinder->destroy_addr_space, "destroy_addr_space");
+        bind(unwinder->init_remote, "init_remote");
+        bind(unwinder->step, "step");
+        bind(unwinder->get_reg, "get_reg");
+        bind(unwinder->get_accessors, "get_accessors");
     }
     if (!found) {
         delete unwinder;
@@ -111,13 +114,16 @@ const Unwinder* unwinder() noexcept
     return loaded;
 }
 
-/// What the accessors below read: the slice as it was at home.
+/// What the accessors below read: the slice as it was at home, and the
+/// registers as the yield left them.
 struct SavedStack {
     const Unwinder* unwinder;
     const LoadedObjects* objects;
     std::uintptr_t bottom, top; // the slice's place in the home: [bottom, top)
     const unsigned char* bytes; // and its saved bytes
-    unw_word_t ip, sp, rbx, rbp, r12, r13, r14, r15;
+    cg_arch_link link;          // the link frame above it, as a resume writes it
+    cg_arch_registers registers;
+    arch::ResumePoint resume;
 };
 
 SavedStack& stack_of(void* arg) { return *static_cast<SavedStack*>(arg); }
@@ -154,10 +160,8 @@ int access_mem(unw_addr_space_t, unw_word_t address, unw_word_t* value, int writ
         std::memcpy(value, stack.bytes + (address - stack.bottom), sizeof *value);
         mark_inspected(value, sizeof *value);
     }
-    else if (address == stack.top + CG_LINK_RETURN)
-        *value = reinterpret_cast<unw_word_t>(cg_arch_entry_return);
-    else if (address == stack.top + CG_LINK_RESUMER_SP)
-        *value = 0;
+    else if (address >= stack.top && address + sizeof *value <= stack.top + sizeof stack.link)
+        std::memcpy(value, reinterpret_cast<const char*>(&stack.link) + (address - stack.top), sizeof *value);
     else if (stack.objects->readable(address))
         std::memcpy(value, reinterpret_cast<const void*>(address), sizeof *value);
     else
@@ -170,17 +174,20 @@ int access_reg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* value, int write,
     const SavedStack& stack = stack_of(arg);
     if (write)
         return -UNW_EINVAL;
-    switch (reg) {
-    case UNW_X86_64_RIP: *value = stack.ip; return 0;
-    case UNW_X86_64_RSP: *value = stack.sp; return 0;
-    case UNW_X86_64_RBX: *value = stack.rbx; return 0;
-    case UNW_X86_64_RBP: *value = stack.rbp; return 0;
-    case UNW_X86_64_R12: *value = stack.r12; return 0;
-    case UNW_X86_64_R13: *value = stack.r13; return 0;
-    case UNW_X86_64_R14: *value = stack.r14; return 0;
-    case UNW_X86_64_R15: *value = stack.r15; return 0;
-    default: return -UNW_EBADREG; // caller-saved: dead at the yield
+    if (reg == arch::dwarf_pc) {
+        *value = stack.resume.pc;
+        return 0;
     }
+    if (reg == arch::dwarf_sp) {
+        *value = stack.resume.sp;
+        return 0;
+    }
+    for (const arch::SavedRegister& saved : arch::saved_registers)
+        if (saved.dwarf == reg && saved.size == sizeof *value) {
+            std::memcpy(value, reinterpret_cast<const char*>(&stack.registers) + saved.offset, sizeof *value);
+            return 0;
+        }
+    return -UNW_EBADREG; // caller-saved: dead at the yield
 }
 
 int access_fpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) { return -UNW_EBADREG; }
@@ -243,15 +250,16 @@ std::vector<Frame> backtrace_of(const Control& generator, Symbolizer& symbols)
         return frames;
     const ControlHead& head = generator.head;
     auto top = reinterpret_cast<std::uintptr_t>(head.slice_top);
-    SavedStack stack{u, &symbols.objects(), top - head.slice_size, top,
-                     reinterpret_cast<const unsigned char*>(slice_buffer(const_cast<Control&>(generator))), 0, 0,
-                     generator.registers.rbx, generator.registers.rbp, generator.registers.r12,
-                     generator.registers.r13, generator.registers.r14, generator.registers.r15};
-    // The slice begins with the return address of the yield's call into
-    // the trampoline: the innermost frame is the code that yielded.
-    std::memcpy(&stack.ip, stack.bytes, sizeof stack.ip);
-    stack.sp = stack.bottom + sizeof stack.ip;
-    mark_inspected(&stack, sizeof stack); // the saved registers among them
+    auto bytes = reinterpret_cast<const unsigned char*>(slice_buffer(const_cast<Control&>(generator)));
+    SavedStack stack{u,
+                     &symbols.objects(),
+                     top - head.slice_size,
+                     top,
+                     bytes,
+                     arch::link_frame(reinterpret_cast<std::uintptr_t>(cg_arch_entry_return), 0),
+                     generator.registers,
+                     arch::resume_point(generator.registers, top - head.slice_size, bytes)};
+    mark_inspected(&stack, sizeof stack); // the copies of the registers and of the resume point
 
     unw_addr_space_t space = u->create_addr_space(&saved_stack_accessors, 0);
     if (space == nullptr)
@@ -260,7 +268,7 @@ std::vector<Frame> backtrace_of(const Control& generator, Symbolizer& symbols)
     if (u->init_remote(&cursor, space, &stack) == 0) {
         do {
             unw_word_t ip = 0, sp = 0;
-            if (u->get_reg(&cursor, UNW_X86_64_RIP, &ip) != 0 || u->get_reg(&cursor, UNW_X86_64_RSP, &sp) != 0 ||
+            if (u->get_reg(&cursor, arch::dwarf_pc, &ip) != 0 || u->get_reg(&cursor, arch::dwarf_sp, &sp) != 0 ||
                 ip == reinterpret_cast<unw_word_t>(cg_arch_entry_return))
                 break; // below the entry: the link frame, rewritten by every resume
             Frame& frame = frames.emplace_back();

@@ -109,7 +109,7 @@ int yield_target_status() noexcept { return current_frame() == nullptr ? CG_EOUT
 inline ResumeFrame* yield_uintptr(Control* generator, std::uintptr_t value)
 {
     ResumeFrame* next = suspend(generator, nullptr, value); // by bits
-    if (next != nullptr && next->unwinding) [[unlikely]]
+    if (next != nullptr && next->unwinding()) [[unlikely]]
         throw_forced_unwind();
     return next;
 }

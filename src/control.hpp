@@ -10,60 +10,38 @@
 
 #include <cg/detail/runtime.hpp>
 
-#include "frame_layout.h" // arch/<cpu>/: offsets shared with the trampoline
+#include "frame_layout.h" // arch/<cpu>/: the saved registers, the link frame
 #include "registry.hpp"
+#include "trampoline.h"
 
 namespace cg::detail {
+
+/// Bytes of slice kept in the control block itself: a slice that fits
+/// costs no allocation of its own.
+inline constexpr std::size_t inline_capacity = CG_INLINE_CAPACITY;
 
 struct Control {
     ControlHead head;
     cg_arch_registers registers; // the suspended generator's callee-saved state (arch/)
     // The slice bytes while they fit here; then a pointer to a heap buffer.
-    alignas(8) unsigned char buffer[CG_INLINE_BUFFER_SIZE];
+    alignas(8) unsigned char buffer[inline_capacity];
     RegistryLinks links; // in the registry of the thread its status names (registry.hpp)
     // The body follows, if it is stored (GeneratorOps::body_size).
 };
 
-// Every offset the trampoline uses, checked.
+// What the trampoline reads and returns (trampoline.h), checked.
 static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_top) == CG_CONTROL_SLICE_TOP);
-static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_size) == CG_CONTROL_SLICE_SIZE);
-static_assert(offsetof(Control, head) + offsetof(ControlHead, capacity) == CG_CONTROL_CAPACITY);
-static_assert(sizeof(ControlHead) == CG_CONTROL_HEAD_SIZE);
+static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_size) == CG_CONTROL_SLICE_SIZE &&
+              sizeof(ControlHead::slice_size) == 4);
+static_assert(offsetof(Control, head) + offsetof(ControlHead, capacity) == CG_CONTROL_CAPACITY &&
+              sizeof(ControlHead::capacity) == 4);
 static_assert(offsetof(Control, registers) == CG_CONTROL_REGISTERS);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, rbx) == CG_CONTROL_RBX);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, rbp) == CG_CONTROL_RBP);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, r12) == CG_CONTROL_R12);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, r13) == CG_CONTROL_R13);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, r14) == CG_CONTROL_R14);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, r15) == CG_CONTROL_R15);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, mxcsr) == CG_CONTROL_MXCSR);
-static_assert(offsetof(Control, registers) + offsetof(cg_arch_registers, x87_control) == CG_CONTROL_X87CW);
-static_assert(sizeof(cg_arch_registers) == CG_ARCH_REGISTERS_SIZE);
-static_assert(offsetof(Control, buffer) == CG_CONTROL_BUFFER);
-static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");
-static_assert(CG_INLINE_BUFFER_SIZE % 16 == 0, "slices are multiples of 16 bytes");
-static_assert(offsetof(Control, links) == CG_CONTROL_BUFFER + CG_INLINE_BUFFER_SIZE, "the links follow the inline bytes");
-static_assert(CG_LINK_SIZE == link_frame_size);
-static_assert(offsetof(Control, head) + offsetof(ControlHead, status) == CG_CONTROL_STATUS);
-static_assert(offsetof(Control, head) + offsetof(ControlHead, saved_errno) == CG_CONTROL_SAVED_ERRNO);
-static_assert(offsetof(ThreadState, current) == CG_THREAD_CURRENT);
-static_assert(offsetof(ThreadState, exceptions) == CG_THREAD_EXCEPTIONS);
-static_assert(offsetof(ThreadState, error_number) == CG_THREAD_ERRNO);
-static_assert(offsetof(ThreadState, number) == CG_THREAD_NUMBER && sizeof(ThreadState::number) == 4);
-static_assert(offsetof(ResumeFrame, generator) == CG_FRAME_GENERATOR);
-static_assert(offsetof(ResumeFrame, unwinding) == CG_FRAME_UNWINDING && sizeof(ResumeFrame::unwinding) == 1);
-static_assert(offsetof(ResumeFrame, resumer_errno) == CG_FRAME_RESUMER_ERRNO);
-static_assert(offsetof(ResumeFrame, outer) == CG_FRAME_OUTER);
-static_assert(offsetof(ResumeFrame, resumer_exceptions) == CG_FRAME_RESUMER_EXCEPTIONS);
-static_assert(offsetof(ExceptionState, caught) == CG_EXCEPTIONS_CAUGHT);
-static_assert(offsetof(ExceptionState, uncaught) == CG_EXCEPTIONS_UNCAUGHT && sizeof(ExceptionState::uncaught) == 4);
-static_assert(static_cast<int>(State::suspended) == CG_STATE_SUSPENDED &&
-              static_cast<int>(State::running) == CG_STATE_RUNNING &&
-              static_cast<int>(State::finished) == CG_STATE_FINISHED);
+static_assert(offsetof(Control, buffer) == CG_CONTROL_INLINE_BYTES);
+static_assert(offsetof(ResumeFrame, deliver) == CG_FRAME_DELIVER);
 static_assert(CG_SWITCH_YIELDED == switch_yielded && CG_SWITCH_FINISHED == switch_finished &&
-              CG_SWITCH_TOO_DEEP == switch_too_deep && CG_SWITCH_NOT_SUSPENDED == switch_not_suspended);
-
-inline constexpr std::size_t inline_capacity = CG_INLINE_BUFFER_SIZE;
+              CG_SWITCH_TOO_DEEP == switch_too_deep);
+static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");
+static_assert(inline_capacity % 16 == 0, "slices are multiples of 16 bytes");
 
 inline std::uint32_t owner_of(const Control& generator) noexcept { return status_of(generator.head) >> state_bits; }
 
@@ -97,8 +75,21 @@ inline void set_heap_buffer(Control& generator, char* heap, std::uint32_t capaci
     generator.head.capacity = capacity;
 }
 
+/// The link frame the trampoline keeps at the top of a started generator's
+/// home, just above its slice (arch/<cpu>/frame_layout.h).
+inline cg_arch_link& link_of(const Control& generator) noexcept
+{
+    return *reinterpret_cast<cg_arch_link*>(generator.head.slice_top);
+}
+
 /// The home's top: the link frame sits just below it, the slice below that.
-inline char* home_top(const Control& generator) noexcept { return generator.head.slice_top + CG_LINK_SIZE; }
+inline char* home_top(const Control& generator) noexcept { return generator.head.slice_top + sizeof(cg_arch_link); }
+
+/// The lowest address of the saved slice, when it is at home.
+inline char* slice_bottom(const Control& generator) noexcept
+{
+    return generator.head.slice_top - generator.head.slice_size;
+}
 
 /// Bytes from the control block's start to the stored body.
 inline std::size_t body_offset(const GeneratorOps& ops) noexcept

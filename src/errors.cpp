@@ -115,11 +115,10 @@ void throw_too_deep(const Control& generator, const char* resumer_sp)
     throw resume_depth_error(message, resume_depth, home_depth);
 }
 
-void throw_yield_outside(const Control* generator, const ResumeFrame* innermost)
+void throw_yield_outside(const ResumeFrame* innermost)
 {
     if (innermost == nullptr)
         throw error(errc::outside_generator, "yield outside any generator");
-    (void)generator;
     throw error(errc::outside_generator, "yield through the handle of a generator that is not the innermost "
                                          "running one: yield only from the generator's own body");
 }

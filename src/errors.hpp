@@ -18,7 +18,7 @@ namespace cg::detail {
 [[noreturn]] void throw_wrong_thread(const Control& generator, std::uint32_t thread);
 [[noreturn]] void throw_out_of_thread_numbers();
 [[noreturn]] void throw_too_deep(const Control& generator, const char* resumer_sp);
-[[noreturn]] void throw_yield_outside(const Control* generator, const ResumeFrame* innermost);
+[[noreturn]] void throw_yield_outside(const ResumeFrame* innermost);
 [[noreturn]] void throw_wrong_type(const GeneratorOps& ops, const std::type_info& yield,
                                    const std::type_info& receive);
 [[noreturn]] void throw_bad_headroom(std::size_t headroom);

@@ -1,8 +1,8 @@
 // generator.cpp - creating and destroying generators, and the cold paths of
 // resume and yield. The hot paths are inline (cg/detail/runtime.hpp): a
-// resume of a suspended generator, a yield of the innermost one. They read
-// only this thread's state and the generator's own fields: no lock, no
-// atomic read-modify-write.
+// resume of a suspended generator, a yield of the innermost one, each with
+// its bookkeeping. They read only this thread's state and the generator's
+// own fields: no lock, no atomic read-modify-write.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -11,9 +11,9 @@
 #include <cg/copy_generator.hpp>
 
 #include "allocator.hpp"
-#include "arch.hpp"
 #include "control.hpp"
 #include "errors.hpp"
+#include "parking.hpp"
 #include "registry.hpp"
 #include "sanitizers.hpp"
 #include "slice_buffer.hpp"
@@ -23,29 +23,6 @@
 namespace cg::detail {
 namespace {
 
-// The bookkeeping the trampoline does on every switch (ENTER_GENERATOR and
-// LEAVE_GENERATOR in arch/amd64/switch.S), for the one path it leaves to C++:
-// unwinding with the resumer's frames parked.
-void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator) noexcept
-{
-    frame.outer = thread.current;
-    frame.resumer_exceptions = *thread.exceptions;
-    *thread.exceptions = {};
-    frame.resumer_errno = *thread.error_number;
-    *thread.error_number = generator.saved_errno;
-    thread.current = &frame;
-    set_state(generator, State::running);
-}
-
-void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, State state) noexcept
-{
-    *thread.exceptions = frame.resumer_exceptions;
-    generator.saved_errno = *thread.error_number;
-    *thread.error_number = frame.resumer_errno;
-    thread.current = frame.outer;
-    set_state(generator, state);
-}
-
 void free_control(Control& generator) noexcept
 {
     std::size_t size = control_size(*generator.head.ops);
@@ -53,83 +30,64 @@ void free_control(Control& generator) noexcept
     deallocate(&generator, size);
 }
 
-/// After the generator finished (the trampoline did the bookkeeping).
+/// After the generator finished (its frames all returned).
 void after_finish(Control& generator) noexcept
 {
-    forget_stack_poison(generator.head.slice_top - generator.head.slice_size,
-                        generator.head.slice_size + CG_LINK_SIZE);
     generator.head.slice_size = 0;
     release_heap_buffer(generator);
 }
 
 // Its saved exception state lives in this frame, so inside the slice: a
-// generator that yields inside a catch block (or while unwinding) costs its
-// own stack, not every generator a field. Not inlined, not a tail call.
+// generator that yields inside a catch block costs its own stack, not every
+// generator a field. Not inlined, not a tail call.
 [[gnu::noinline]] ResumeFrame* suspend_keeping_exceptions(ThreadState& thread, Control* generator, ResumeFrame* frame,
                                                           DeliverFn deliver, std::uintptr_t value)
 {
-    ExceptionState own = *thread.exceptions;
-    ResumeFrame* next = cg_arch_suspend(generator, deliver, value, frame);
-    if (next != nullptr)
-        *thread.exceptions = own; // resumed: the resumer left an empty state
+    ExceptionState own = std::exchange(*thread.exceptions, ExceptionState{}); // a generator leaves none (enter)
+    frame->deliver = deliver;
+    frame->value = value;
+    ResumeFrame* next = cg_arch_suspend(generator, frame);
+    *thread.exceptions = own; // resumed, with none; or not suspended at all
     return next;
 }
 
-/// A resumer whose own frames reach into the home destroys a suspended
-/// generator: park those frames, unwind, put them back. The ResumeFrame then
-/// lives on the heap, since the resumer's stack is parked.
-SwitchResult unwind_displaced(ThreadState& thread, Control& generator, const char* resumer_sp) noexcept
+/// One switch into a suspended generator being destroyed, from the library.
+SwitchResult resume_to_unwind(ThreadState& thread, ResumeFrame& frame) noexcept
 {
-    struct DisplacedUnwind {
-        ResumeFrame frame;
-        alignas(16) DisplacedArea area;
-    };
-    for (;;) {
+    ControlHead& head = *head_of(frame.generator);
+    enter(thread, frame, head, status_of(thread.number, State::running));
+    SwitchResult result = cg_arch_resume(frame.generator, &frame);
+    State after = result.status == switch_finished ? State::finished : State::suspended;
+    leave(thread, frame, head, status_of(thread.number, after));
+    return result;
+}
+
+/// Runs the destructors of a suspended generator's frames: resumes it to
+/// unwind, so that its pending yield throws forced_unwind, which its entry
+/// catches before returning. If the destroyer's own frames reach into the
+/// home, they are parked meanwhile (parking.hpp): the resume in progress
+/// then lives on the heap with room for them.
+void unwind(ThreadState& thread, Control& generator) noexcept
+{
+    ResumeFrame frame{&generator, nullptr, nullptr, ResumeFrame::Purpose::unwind};
+    SwitchResult result = resume_to_unwind(thread, frame);
+    while (result.status == switch_too_deep) {
         // A little more than reported: the call below may sit a little deeper.
-        std::size_t parked = static_cast<std::size_t>(home_top(generator) - resumer_sp);
+        auto parked = static_cast<std::size_t>(home_top(generator) - reinterpret_cast<char*>(result.payload));
         std::size_t capacity = (parked + 256 + 63) / 64 * 64;
-        std::size_t size = sizeof(DisplacedUnwind) + capacity;
+        std::size_t size = sizeof(ParkingUnwind) + capacity;
         void* memory = allocate(size);
         if (memory == nullptr)
             fatal("out of memory destroying a suspended generator from deeper than its home");
-        auto* displaced = ::new (memory)
-            DisplacedUnwind{ResumeFrame{&generator, nullptr, nullptr, true}, DisplacedArea{capacity, nullptr, 0, 0}};
-        enter(thread, displaced->frame, generator.head);
-        forget_home_poison(generator.head);
-        // The generator will run where the parked frames were: their
-        // poison must not stay behind for it (sanitizers.hpp).
-        forget_stack_poison(resumer_sp - 256, parked + 256);
-        SwitchResult result = cg_arch_resume_displaced(&generator, &displaced->frame, &displaced->area);
-        if (result.status == CG_SWITCH_TOO_DEEP) {
-            leave(thread, displaced->frame, generator.head, State::suspended);
-        } else {
-            leave(thread, displaced->frame, generator.head, State::finished);
-            after_finish(generator);
-            forget_stack_poison(displaced->area.resumer_sp, displaced->area.size);
-        }
-        displaced->~DisplacedUnwind();
+        auto* parking = ::new (memory)
+            ParkingUnwind{ResumeFrame{&generator, nullptr, nullptr, ResumeFrame::Purpose::unwind_parking}, capacity};
+        result = resume_to_unwind(thread, *parking);
+        parking->~ParkingUnwind();
         deallocate(memory, size);
-        if (result.status != CG_SWITCH_TOO_DEEP)
-            return result;
-        resumer_sp = reinterpret_cast<char*>(result.payload);
     }
-}
-
-/// Runs the destructors of a suspended generator's frames: resumes it with
-/// `unwinding` set, so its pending yield throws forced_unwind, which its
-/// entry catches before returning.
-void unwind(ThreadState& thread, Control& generator) noexcept
-{
-    ResumeFrame frame{&generator, nullptr, nullptr, true};
-    forget_stack_poison(generator.head.slice_top - generator.head.slice_size,
-                        generator.head.slice_size + CG_LINK_SIZE);
-    SwitchResult result = cg_arch_resume(&generator, &frame);
-    if (result.status == CG_SWITCH_TOO_DEEP)
-        result = unwind_displaced(thread, generator, reinterpret_cast<char*>(result.payload));
-    else if (result.status == CG_SWITCH_FINISHED)
-        after_finish(generator);
-    if (result.status != CG_SWITCH_FINISHED)
+    if (result.status != switch_finished)
         fatal("internal error: a generator being unwound did not finish");
+    after_finish(generator);
 }
 
 } // namespace
@@ -140,7 +98,7 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
         throw_bad_headroom(headroom);
     if (snapshot_wanted())
         act_at_safe_point();
-    std::uint32_t creator = registered_thread();
+    std::uint32_t creator = thread_for_generators().number;
     void* memory = allocate(control_size(ops));
     if (memory == nullptr)
         throw std::bad_alloc();
@@ -201,14 +159,14 @@ std::size_t claim_for_start(ResumeFrame& frame)
     Control* generator = frame.generator;
     if (generator == nullptr)
         throw_empty_generator();
-    ThreadState& thread = numbered_thread();
+    std::uint32_t here = this_thread.number;    // 0 if this thread has started no generator
     std::uint32_t owner = owner_of(*generator); // the creator, if not started
     bool started = state_of(*generator) != State::not_started;
-    if (started && owner != thread.number)
-        throw_wrong_thread(*generator, thread.number);
+    if (started && owner != here)
+        throw_wrong_thread(*generator, here);
     if (started)
         throw_not_resumable(*generator);
-    registered_thread(); // or throws
+    ThreadState& thread = thread_for_generators(); // or throws
     // Only a race between two threads starting the same generator fails here.
     if (!claim_owner(*generator, owner, thread.number))
         throw_wrong_thread(*generator, thread.number);
@@ -222,18 +180,18 @@ std::size_t claim_for_start(ResumeFrame& frame)
 void after_unusual_switch(ResumeFrame& frame, SwitchResult result)
 {
     Control& generator = *frame.generator;
-    if (result.status == CG_SWITCH_TOO_DEEP)
+    if (result.status == switch_too_deep)
         throw_too_deep(generator, reinterpret_cast<char*>(result.payload)); // nothing was touched
     after_finish(generator);
 }
 
-ResumeFrame* cg_core_suspend_slow(Control* generator, DeliverFn deliver, std::uintptr_t value)
+ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
     ThreadState& thread = this_thread;
     ResumeFrame* frame = thread.current;
     if (frame == nullptr || frame->generator != generator)
-        throw_yield_outside(generator, frame);
-    if (frame->unwinding)
+        throw_yield_outside(frame);
+    if (frame->unwinding())
         throw forced_unwind{};
     return suspend_keeping_exceptions(thread, generator, frame, deliver, value);
 }
@@ -246,7 +204,7 @@ Control* generator_for_free_yield(const std::type_info& yield, const std::type_i
 {
     ResumeFrame* frame = this_thread.current;
     if (frame == nullptr)
-        throw_yield_outside(nullptr, nullptr);
+        throw_yield_outside(nullptr);
     const GeneratorOps& ops = *frame->generator->head.ops;
     if (*ops.yield_type != yield || *ops.receive_type != receive)
         throw_wrong_type(ops, yield, receive);

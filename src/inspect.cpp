@@ -26,8 +26,8 @@ std::vector<Frame> backtrace(const Control* generator)
     return backtrace_of(*generator, symbols);
 }
 
-void set_label(Control* generator, std::string_view label) { cg::detail::set_label(*generator, label); }
+void set_label(Control* generator, std::string_view label) { store_label(*generator, label); }
 
-std::string label(const Control* generator) { return label_of(*generator); }
+std::string label(const Control* generator) { return stored_label(*generator); }
 
 } // namespace cg::detail

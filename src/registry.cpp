@@ -21,38 +21,31 @@ namespace {
 /// costs one atomic exchange and releasing it a plain store, where
 /// std::mutex pays an atomic operation for each (about 10 ns more per
 /// create + destroy, measured on this project's machine).
-class ListLock {
+class SpinLock {
 public:
     void lock() noexcept
     {
         while (locked_.exchange(true, std::memory_order_acquire))
             for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
                 if (spins < 100)
-                    pause();
+                    arch::spin_pause();
                 else
                     sched_yield(); // a walk of the list: let it finish
     }
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
 private:
-    static void pause() noexcept
-    {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-    }
-
     std::atomic<bool> locked_{false};
 };
 
 } // namespace
 
 struct Registry {
-    ListLock mutex;
-    Control* first = nullptr; // guarded by mutex, as are the links of the generators listed
-    bool orphaned = false;    // guarded by mutex: its thread has exited
+    SpinLock lock;
+    Control* first = nullptr; // guarded by lock, as are the links of the generators listed
+    bool orphaned = false;    // guarded by lock: its thread has exited
     std::uint32_t number;     // of its thread
-    // Guarded by mutex. Few generators have one: a map beside the list
+    // Guarded by lock. Few generators have one: a map beside the list
     // costs nothing to those that do not.
     std::unordered_map<const Control*, std::string> labels;
 
@@ -90,7 +83,7 @@ constinit thread_local bool this_thread_exited __attribute__((tls_model("initial
 void free_registry(Registry* registry) noexcept
 {
     {
-        std::lock_guard lock(table_mutex);
+        std::lock_guard hold(table_mutex);
         entry(registry->number).store(nullptr, std::memory_order_relaxed);
     }
     delete registry;
@@ -105,7 +98,7 @@ struct ThreadExit {
         Registry* registry = this_thread_registry;
         bool empty;
         {
-            std::lock_guard lock(registry->mutex);
+            std::lock_guard hold(registry->lock);
             registry->orphaned = true;
             empty = registry->first == nullptr;
         }
@@ -151,18 +144,18 @@ bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noex
 
 } // namespace
 
-std::uint32_t registered_thread()
+ThreadState& thread_for_generators()
 {
     ThreadState& thread = numbered_thread();
     if (this_thread_registry != nullptr)
-        return thread.number;
+        return thread;
     if (thread.number == 0)
         throw_out_of_thread_numbers();
     auto* registry = new Registry(thread.number);
     registries.fetch_add(1, std::memory_order_relaxed);
     registry->orphaned = this_thread_exited;
     {
-        std::lock_guard lock(table_mutex);
+        std::lock_guard hold(table_mutex);
         std::atomic<Chunk*>& chunk = table[thread.number >> chunk_bits];
         if (chunk.load(std::memory_order_relaxed) == nullptr) {
             auto* fresh = new (std::nothrow) Chunk{};
@@ -180,13 +173,13 @@ std::uint32_t registered_thread()
         static thread_local ThreadExit at_exit; // constructed once per thread: registers the destructor
         (void)at_exit;
     }
-    return thread.number;
+    return thread;
 }
 
 void enter_in_registry(Control& generator) noexcept
 {
     Registry& registry = *this_thread_registry;
-    std::lock_guard lock(registry.mutex);
+    std::lock_guard hold(registry.lock);
     link(registry, generator);
 }
 
@@ -195,7 +188,7 @@ void remove_from_registry(Control& generator) noexcept
     Registry& registry = registry_of(generator);
     bool abandoned;
     {
-        std::lock_guard lock(registry.mutex);
+        std::lock_guard hold(registry.lock);
         abandoned = unlink(registry, generator);
     }
     if (abandoned)
@@ -209,12 +202,12 @@ void move_to_this_thread(Control& generator, std::uint32_t from) noexcept
     Label label;
     bool abandoned;
     {
-        std::lock_guard lock(old.mutex);
+        std::lock_guard hold(old.lock);
         abandoned = unlink(old, generator, &label);
     }
     if (abandoned)
         free_registry(&old);
-    std::lock_guard lock(registry.mutex);
+    std::lock_guard hold(registry.lock);
     link(registry, generator);
     if (!label.empty()) {
         try {
@@ -225,20 +218,20 @@ void move_to_this_thread(Control& generator, std::uint32_t from) noexcept
     }
 }
 
-void set_label(Control& generator, std::string_view label)
+void store_label(Control& generator, std::string_view label)
 {
     Registry& registry = registry_of(generator);
-    std::lock_guard lock(registry.mutex);
+    std::lock_guard hold(registry.lock);
     if (label.empty())
         registry.labels.erase(&generator);
     else
         registry.labels.insert_or_assign(&generator, std::string(label));
 }
 
-std::string label_of(const Control& generator)
+std::string stored_label(const Control& generator)
 {
     Registry& registry = registry_of(generator);
-    std::lock_guard lock(registry.mutex);
+    std::lock_guard hold(registry.lock);
     auto found = registry.labels.find(&generator);
     return found == registry.labels.end() ? std::string() : found->second;
 }
@@ -262,7 +255,7 @@ void visit_this_thread_registry(void (*visit)(Registry& registry, void* context)
     Registry* registry = this_thread_registry;
     if (registry == nullptr)
         return;
-    std::lock_guard lock(registry->mutex);
+    std::lock_guard hold(registry->lock);
     visit(*registry, context);
 }
 
@@ -277,7 +270,7 @@ void visit_other_registries(void (*visit)(Registry& registry, void* context), vo
             Registry* registry = slot.load(std::memory_order_acquire);
             if (registry == nullptr || registry == this_thread_registry)
                 continue;
-            std::lock_guard lock(registry->mutex);
+            std::lock_guard hold(registry->lock);
             visit(*registry, context);
         }
     }

@@ -4,8 +4,8 @@
 // and yield never do.
 //
 // Each thread that creates or owns generators has a registry: a list
-// threaded through the control blocks (RegistryLinks), under a mutex of its
-// own. A generator is in the registry of the thread in the owner part of
+// threaded through the control blocks (RegistryLinks), under a spinlock
+// of its own. A generator is in the registry of the thread in the owner part of
 // its status word: before it starts, the thread that created it; after,
 // the thread that owns it. A thread's registry outlives the thread while it
 // still lists generators.
@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include <cg/detail/runtime.hpp>
 #include <cg/export.h>
 
 namespace cg::detail {
@@ -28,13 +29,13 @@ struct RegistryLinks {
     Control* next;
 };
 
-/// The calling thread's number, once it has a registry (so that
-/// generators can be entered in it). Throws std::bad_alloc, or cg::error
-/// if the thread numbers are used up.
-std::uint32_t registered_thread();
+/// The calling thread's state, once it has a number and a registry: ready
+/// to create and own generators. Throws std::bad_alloc, or cg::error if
+/// the thread numbers are used up.
+ThreadState& thread_for_generators();
 
 /// Enters a generator created by the calling thread, whose status names
-/// that thread (registered_thread()).
+/// that thread (thread_for_generators()).
 void enter_in_registry(Control& generator) noexcept;
 
 /// Takes a generator out of the registry its status names.
@@ -47,8 +48,8 @@ void move_to_this_thread(Control& generator, std::uint32_t from) noexcept;
 
 /// A generator's label, kept in its registry: "" removes it. Any thread.
 /// Throws std::bad_alloc.
-void set_label(Control& generator, std::string_view label);
-std::string label_of(const Control& generator);
+void store_label(Control& generator, std::string_view label);
+std::string stored_label(const Control& generator);
 
 /// Registries alive: one per thread that has created or owned generators
 /// and is alive or still has some. Exported for the tests.

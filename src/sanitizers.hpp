@@ -3,12 +3,15 @@
 // Poisoning. ASan keeps, for every stack byte, whether it may be accessed:
 // instrumented functions poison red zones around their locals on entry and
 // clear them on return. A generator's frames do not return when it yields,
-// so their poison stays on the home and would be taken for the poison of
-// whatever runs there next (another generator sharing the home, or the
-// resumer); and the frames copied back on resume find the poison of
-// whatever ran there meanwhile. So the home is cleared whenever its contents
-// change hands. This costs a few red zones' worth of detection inside
-// suspended frames and nothing else.
+// so their poison would stay on the home, below the resumer's stack
+// pointer, and be taken for the poison of whatever runs there next:
+// another generator sharing the home, the resumer's next call, or a signal
+// handler that arrives at any instruction after the switch. So the core
+// clears the home as part of every yield, before the switch
+// (src/trampoline.cpp): at no instant is stale poison left below a stack
+// pointer. The same when a destroyer's frames are parked and put back.
+// This costs a few red zones' worth of detection inside suspended frames
+// and nothing else, and nothing on the inline hot path.
 //
 // Fake stacks. With detect_stack_use_after_return, ASan moves locals into
 // "fake frames" on the heap and, after any throw or longjmp, frees those
@@ -20,16 +23,26 @@
 //
 // The symbols are weak so that the library, built with or without ASan,
 // does this whenever the program runs under ASan: a user's sanitized build
-// works with no special flags. The poison is forgotten by
-// forget_stack_poison (cg/detail/runtime.hpp), which the inline hot path
-// calls too.
+// works with no special flags.
 #pragma once
 
-#include <cg/detail/runtime.hpp>
+#include <cstddef>
 
 extern "C" int __asan_option_detect_stack_use_after_return __attribute__((weak));
+extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size) __attribute__((weak));
 
 namespace cg::detail {
+
+/// Whether the program runs under ASan: switches then forget the poison
+/// of the stack bytes they move.
+inline bool poison_to_forget() noexcept { return &__asan_unpoison_memory_region != nullptr; }
+
+/// Clears ASan's poison on [lowest, lowest + size), under ASan.
+inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
+{
+    if (poison_to_forget())
+        __asan_unpoison_memory_region(lowest, size);
+}
 
 /// Turns off ASan's stack-use-after-return detection if it is on.
 void turn_off_fake_stacks() noexcept;

@@ -8,7 +8,6 @@
 #include <cg/copy_generator.hpp>
 
 #include "allocator.hpp"
-#include "arch.hpp"
 #include "control.hpp"
 #include "registry.hpp"
 #include "thread_state.hpp"
@@ -81,13 +80,15 @@ std::size_t trim_all_suspended() noexcept
     return trim.freed;
 }
 
-// Called by cg_arch_suspend, which has decided that the buffer must grow or
-// may shrink; it holds nothing while the generator runs.
-void cg_core_resize_slice_buffer(Control* generator, std::size_t size) noexcept
+bool fit_buffer(Control& generator, std::uint32_t size) noexcept
 {
-    std::size_t capacity = generator->head.capacity;
-    std::size_t wanted = size > capacity ? std::max(size, capacity + capacity / 2) : size + size / 2;
-    replace_buffer(*generator, round_to_16(wanted), 0);
+    std::size_t capacity = generator.head.capacity;
+    if (size > capacity) // grow
+        return replace_buffer(generator, round_to_16(std::max<std::size_t>(size, capacity + capacity / 2)), 0);
+    std::size_t previous = generator.head.slice_size;
+    if (has_heap_buffer(generator) && std::size_t{size} * 4 <= capacity && previous * 4 <= capacity) // shrink
+        replace_buffer(generator, size <= inline_capacity ? inline_capacity : round_to_16(size + size / 2), 0);
+    return true; // a failed shrink changes nothing either
 }
 
 } // namespace cg::detail

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "control.hpp"
 #include "memcheck.hpp"
@@ -17,7 +19,11 @@ namespace {
 
 namespace format = cg::snapshot_format;
 
-// Little-endian, unaligned, as the format says (and as amd64 stores them).
+// Little-endian, unaligned, as the format says: as the CPUs cg runs on
+// store them.
+static_assert(std::endian::native == std::endian::little);
+static_assert(std::size(arch::saved_registers) <= format::max_registers, "readers refuse more registers");
+
 template <class Integer>
 void put(std::string& out, Integer value)
 {
@@ -98,18 +104,26 @@ void append_record(std::string& out, const Control& generator, std::string_view 
     put(out, static_cast<std::uint16_t>(details ? format::record_details : 0));
     put_string(out, label);
     const ControlHead& head = generator.head;
-    const cg_arch_registers& registers = generator.registers;
     std::uint32_t slice_size = details ? head.slice_size : 0;
+    const unsigned char* slice =
+        details ? reinterpret_cast<const unsigned char*>(slice_buffer(const_cast<Control&>(generator))) : nullptr;
     put(out, static_cast<std::uint64_t>(details ? reinterpret_cast<std::uintptr_t>(head.slice_top) : 0));
     put(out, slice_size);
     put(out, details ? head.capacity : std::uint32_t{0});
-    for (std::uint64_t value : {registers.rbx, registers.rbp, registers.r12, registers.r13, registers.r14, registers.r15})
-        put(out, details ? value : std::uint64_t{0});
-    put(out, details ? registers.mxcsr : std::uint32_t{0});
-    put(out, details ? registers.x87_control : std::uint16_t{0});
-    put(out, std::uint16_t{0});
+    arch::ResumePoint resume{};
+    if (details)
+        resume = arch::resume_point(generator.registers, reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),
+                                    slice);
+    put(out, resume.pc);
+    put(out, resume.sp);
+    for (const arch::SavedRegister& saved : arch::saved_registers) {
+        std::uint64_t value = 0;
+        if (details)
+            std::memcpy(&value, reinterpret_cast<const char*>(&generator.registers) + saved.offset, saved.size);
+        put(out, value);
+    }
     std::size_t slice_at = out.size();
-    out.append(details ? slice_buffer(const_cast<Control&>(generator)) : nullptr, slice_size);
+    out.append(reinterpret_cast<const char*>(slice), slice_size);
     mark_inspected(out.data() + start, out.size() - start); // registers and slice
 
     std::vector<Frame> frames = details ? backtrace_of(generator, symbols) : std::vector<Frame>();
@@ -154,6 +168,10 @@ std::string snapshot_header(std::int64_t time_ns)
     put(out, time_ns);
     put_string(out, executable_path());
     put_string(out, build_id());
+    put_string(out, arch::name);
+    put(out, static_cast<std::uint32_t>(std::size(arch::saved_registers)));
+    for (const arch::SavedRegister& saved : arch::saved_registers)
+        put_string(out, saved.name);
     patch(out, header_bytes_at, static_cast<std::uint32_t>(out.size()));
     return out;
 }

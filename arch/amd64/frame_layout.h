@@ -1,67 +1,55 @@
 /*
- * frame_layout.h - the amd64 layout shared by switch.S and the C++ core.
+ * frame_layout.h - the amd64 (System V) layout: every offset switch.S uses
+ * beyond src/trampoline.h, the C structure it describes, and a
+ * static_assert for each; then what the core needs to know about this CPU
+ * (the unwinder's register numbers, the register set for snapshots).
  *
- * Every offset the trampoline uses is defined here, once. src/control.hpp
- * checks each one against the C++ structures with a static_assert, so the
- * assembly and the C++ cannot drift apart silently.
- *
- * Picture of one thread's stack while a generator runs (addresses grow up,
- * the stack grows down):
+ * One thread's stack while a generator runs (addresses grow up):
  *
  *        |  resumer's frames                       |
- *        |  return address into the resumer        |  CFA of the resumer's
- *        |  rbp rbx r12 r13 r14 r15                |  call into the trampoline
- *        |  mxcsr | x87 control word | unused      |  <- resumer sp (saved)
- *        |  ... headroom (free) ...                |
- *        +=========================================+  <- home top (= 8 mod 16)
- *        |  link: resumer sp                       |  slice top + 8
- *        |  link: return address -> cg_arch_start  |  slice top
- *        +-----------------------------------------+  <- slice top
- *        |  generator's frames                     |  the slice: copied to
- *        |  ...                                    |  the heap on yield and
- *        |  return address into the generator      |  back on resume
- *        +-----------------------------------------+  <- slice bottom = sp at yield
+ *        |  return address into the resumer        |  S + 56   CFA of the resumer's
+ *        |  rbp                                    |  S + 48   call into the trampoline:
+ *        |  rbx                                    |  S + 40   S + 64
+ *        |  r12 r13 r14 r15                        |  S + 8 .. S + 32 (r15 lowest)
+ *        |  mxcsr (4) | x87 control word (2) | - |  S        = the resumer's saved sp
+ *        |  ... headroom (free) ...                |              (cg_arch_resumer_frame)
+ *        +=========================================+  <- home top (8 mod 16)
+ *        |  link: S                                |  slice top + 8  (cg_arch_link)
+ *        |  link: return address -> trampoline     |  slice top
+ *        +-----------------------------------------+  <- slice top (8 mod 16)
+ *        |  generator's frames                     |  the slice: copied to the heap
+ *        |  ...                                    |  on yield, back here on resume
+ *        |  return address into the generator      |
+ *        +-----------------------------------------+  <- slice bottom = sp in cg_arch_suspend
  *
- * The link frame is rewritten on every resume, so it is not part of the
- * saved slice. The generator's callee-saved registers are saved into the
- * control block, not pushed into the slice: the copy then never reads words
- * that were just written with 8-byte stores, and the slice stays small.
+ * Both ends of a slice are 8 mod 16 (a call pushes 8 bytes onto a 16-byte
+ * aligned stack), so a slice is a multiple of 16 bytes. The generator's
+ * callee-saved registers go into its control block (cg_arch_registers), not
+ * into the slice: the slice stays small, and its copy never reads words
+ * just written one by one. Every resume rewrites the link frame, which is
+ * not part of the slice.
  */
 #ifndef CG_ARCH_AMD64_FRAME_LAYOUT_H
 #define CG_ARCH_AMD64_FRAME_LAYOUT_H
 
-/* Control block (struct cg::detail::Control): first the portable head
- * (struct cg::detail::ControlHead, which inline code in the public headers
- * reads), of which the trampoline uses these fields ... */
-#define CG_CONTROL_STATUS 0      /* uint32_t: owner << 2 | state */
-#define CG_CONTROL_SAVED_ERRNO 4 /* int: the generator's errno while suspended */
-#define CG_CONTROL_SLICE_TOP 8   /* char*: lowest address of the link frame */
-#define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes in the saved slice */
-#define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes the slice buffer holds */
-#define CG_CONTROL_HEAD_SIZE 32
+/* struct cg_arch_registers, at CG_CONTROL_REGISTERS in the control block:
+ * what a suspended generator keeps. */
+#define CG_REGISTERS_RBX 0
+#define CG_REGISTERS_RBP 8
+#define CG_REGISTERS_R12 16
+#define CG_REGISTERS_R13 24
+#define CG_REGISTERS_R14 32
+#define CG_REGISTERS_R15 40
+#define CG_REGISTERS_MXCSR 48 /* 4 bytes */
+#define CG_REGISTERS_X87CW 52 /* 2 bytes */
+#define CG_REGISTERS_SIZE 56
+/* The slice bytes the control block holds itself follow the registers. */
+#define CG_CONTROL_INLINE_BYTES (CG_CONTROL_REGISTERS + CG_REGISTERS_SIZE)
 
-/* ... then the suspended generator's callee-saved registers and
- * floating-point control state (struct cg_arch_registers) ... */
-#define CG_CONTROL_REGISTERS 32
-#define CG_CONTROL_RBX 32
-#define CG_CONTROL_RBP 40
-#define CG_CONTROL_R12 48
-#define CG_CONTROL_R13 56
-#define CG_CONTROL_R14 64
-#define CG_CONTROL_R15 72
-#define CG_CONTROL_MXCSR 80 /* 4 bytes */
-#define CG_CONTROL_X87CW 84 /* 2 bytes */
-#define CG_ARCH_REGISTERS_SIZE 56
-
-/* ... then the slice bytes themselves while CAPACITY <= INLINE_BUFFER_SIZE,
- * else a pointer to the heap buffer that holds them. */
-#define CG_CONTROL_BUFFER 88
-#define CG_INLINE_BUFFER_SIZE 32
-
-/* The resumer's save area, pushed by cg_arch_start and cg_arch_resume below
- * the resumer's return address; offsets from the saved resumer sp. */
-#define CG_RESUMER_MXCSR 0
-#define CG_RESUMER_X87CW 4
+/* struct cg_arch_resumer_frame: what cg_arch_start and cg_arch_resume push
+ * below the resumer's return address; offsets from the saved sp S. */
+#define CG_RESUMER_MXCSR 0 /* 4 bytes */
+#define CG_RESUMER_X87CW 4 /* 2 bytes */
 #define CG_RESUMER_R15 8
 #define CG_RESUMER_R14 16
 #define CG_RESUMER_R13 24
@@ -69,62 +57,118 @@
 #define CG_RESUMER_RBX 40
 #define CG_RESUMER_RBP 48
 #define CG_RESUMER_RETURN 56
-#define CG_RESUMER_SAVE_SIZE 56  /* bytes pushed below the return address */
-#define CG_RESUMER_FRAME_SIZE 64 /* saved sp + 64 = the resumer's sp before its call */
+#define CG_RESUMER_FRAME_SIZE 64 /* S + 64: the resumer's sp before its call (the CFA) */
 
-/* The link frame at the top of the home; offsets from the slice top. */
-#define CG_LINK_RETURN 0
-#define CG_LINK_RESUMER_SP 8
+/* struct cg_arch_link: the top of the home; offsets from the slice top. */
+#define CG_LINK_RETURN 0     /* where the generator's entry returns: cg_arch_entry_return */
+#define CG_LINK_RESUMER_SP 8 /* S of the resume in progress */
 #define CG_LINK_SIZE 16
 
-/* A displaced area (struct cg::detail::DisplacedArea): where a resumer whose
- * frames reach into the home parks them while the generator is unwound. */
-#define CG_DISPLACED_CAPACITY 0 /* size_t: bytes available at BYTES */
-#define CG_DISPLACED_SP 8       /* char*: the resumer's saved sp */
-#define CG_DISPLACED_SIZE 16    /* size_t: bytes parked, from SP to the home top */
-#define CG_DISPLACED_BYTES 32
-
-/* The bookkeeping of every switch (see ENTER_GENERATOR in switch.S): this
- * thread's cg state (struct cg::detail::ThreadState, thread-local
- * cg_thread_state), a resume in progress (struct cg::detail::ResumeFrame),
- * the C++ exception globals (struct cg::detail::ExceptionState). */
-#define CG_THREAD_CURRENT 0
-#define CG_THREAD_EXCEPTIONS 8
-#define CG_THREAD_ERRNO 16       /* int*: this thread's errno */
-#define CG_THREAD_NUMBER 24      /* uint32_t */
-#define CG_FRAME_GENERATOR 0
-#define CG_FRAME_UNWINDING 24    /* bool */
-#define CG_FRAME_RESUMER_ERRNO 28 /* int */
-#define CG_FRAME_OUTER 32
-#define CG_FRAME_RESUMER_EXCEPTIONS 40
-#define CG_EXCEPTIONS_CAUGHT 0
-#define CG_EXCEPTIONS_UNCAUGHT 8 /* unsigned int */
-
-/* The states in the low two bits of CG_CONTROL_STATUS. */
-#define CG_STATE_SUSPENDED 1
-#define CG_STATE_RUNNING 2
-#define CG_STATE_FINISHED 3
-
-/* Status returned by cg_arch_start and cg_arch_resume in rax. */
-#define CG_SWITCH_YIELDED 0
-#define CG_SWITCH_FINISHED 1
-#define CG_SWITCH_TOO_DEEP 2
-#define CG_SWITCH_NOT_SUSPENDED 3 /* not a suspended generator of this thread */
-
-
 #ifndef __ASSEMBLER__
+#include <stddef.h>
 #include <stdint.h>
 
-/* What the trampoline saves of a suspended generator. The SysV ABI makes rbx,
- * rbp, r12-r15, the MXCSR control bits and the x87 control word callee-saved;
- * everything else (other general registers, vector registers, status flags)
- * is dead at a call, so yield, being a call, need not keep it. */
+/* The SysV ABI makes rbx, rbp, r12-r15 and the control bits of MXCSR and of
+ * the x87 control word callee-saved; every other register (and the status
+ * flags) is dead at a call, and a yield is a call. */
 struct cg_arch_registers {
     uint64_t rbx, rbp, r12, r13, r14, r15;
     uint32_t mxcsr;
     uint16_t x87_control;
     uint16_t unused;
 };
-#endif
+
+struct cg_arch_resumer_frame {
+    uint32_t mxcsr;
+    uint16_t x87_control;
+    uint16_t unused;
+    uint64_t r15, r14, r13, r12, rbx, rbp;
+    uint64_t return_address;
+};
+
+struct cg_arch_link {
+    uint64_t return_address;
+    uint64_t resumer_sp;
+};
+
+#ifdef __cplusplus
+static_assert(offsetof(cg_arch_registers, rbx) == CG_REGISTERS_RBX);
+static_assert(offsetof(cg_arch_registers, rbp) == CG_REGISTERS_RBP);
+static_assert(offsetof(cg_arch_registers, r12) == CG_REGISTERS_R12);
+static_assert(offsetof(cg_arch_registers, r13) == CG_REGISTERS_R13);
+static_assert(offsetof(cg_arch_registers, r14) == CG_REGISTERS_R14);
+static_assert(offsetof(cg_arch_registers, r15) == CG_REGISTERS_R15);
+static_assert(offsetof(cg_arch_registers, mxcsr) == CG_REGISTERS_MXCSR);
+static_assert(offsetof(cg_arch_registers, x87_control) == CG_REGISTERS_X87CW);
+static_assert(sizeof(cg_arch_registers) == CG_REGISTERS_SIZE);
+static_assert(offsetof(cg_arch_resumer_frame, mxcsr) == CG_RESUMER_MXCSR);
+static_assert(offsetof(cg_arch_resumer_frame, x87_control) == CG_RESUMER_X87CW);
+static_assert(offsetof(cg_arch_resumer_frame, r15) == CG_RESUMER_R15);
+static_assert(offsetof(cg_arch_resumer_frame, r14) == CG_RESUMER_R14);
+static_assert(offsetof(cg_arch_resumer_frame, r13) == CG_RESUMER_R13);
+static_assert(offsetof(cg_arch_resumer_frame, r12) == CG_RESUMER_R12);
+static_assert(offsetof(cg_arch_resumer_frame, rbx) == CG_RESUMER_RBX);
+static_assert(offsetof(cg_arch_resumer_frame, rbp) == CG_RESUMER_RBP);
+static_assert(offsetof(cg_arch_resumer_frame, return_address) == CG_RESUMER_RETURN);
+static_assert(sizeof(cg_arch_resumer_frame) == CG_RESUMER_FRAME_SIZE);
+static_assert(offsetof(cg_arch_link, return_address) == CG_LINK_RETURN);
+static_assert(offsetof(cg_arch_link, resumer_sp) == CG_LINK_RESUMER_SP);
+static_assert(sizeof(cg_arch_link) == CG_LINK_SIZE);
+
+namespace cg::arch {
+
+/// The name snapshots record (snapshot_format.hpp) and cg-dump shows.
+inline constexpr char name[] = "x86_64";
+
+/// One saved register, for snapshots and the unwinder: its name, its DWARF
+/// number (libunwind's UNW_X86_64_* are the same; -1: not for the
+/// unwinder), and where it lies in cg_arch_registers.
+struct SavedRegister {
+    const char* name;
+    int dwarf;
+    size_t offset;
+    size_t size;
+};
+inline constexpr SavedRegister saved_registers[] = {
+    {"rbx", 3, CG_REGISTERS_RBX, 8},      {"rbp", 6, CG_REGISTERS_RBP, 8},
+    {"r12", 12, CG_REGISTERS_R12, 8},     {"r13", 13, CG_REGISTERS_R13, 8},
+    {"r14", 14, CG_REGISTERS_R14, 8},     {"r15", 15, CG_REGISTERS_R15, 8},
+    {"mxcsr", -1, CG_REGISTERS_MXCSR, 4}, {"x87_control", -1, CG_REGISTERS_X87CW, 2},
+};
+
+/// libunwind for this CPU (Debian's libunwind8), loaded at run time, and
+/// the prefix of its functions' names; its numbers for the pc and the sp.
+inline constexpr char libunwind_soname[] = "libunwind-x86_64.so.8";
+inline constexpr char libunwind_prefix[] = "_Ux86_64_";
+inline constexpr int dwarf_pc = 16; /* rip */
+inline constexpr int dwarf_sp = 7;  /* rsp */
+
+/// Where a suspended generator continues, and its sp there: the return
+/// address of its call into cg_arch_suspend is the slice's lowest word.
+struct ResumePoint {
+    uint64_t pc, sp;
+};
+inline ResumePoint resume_point(const cg_arch_registers&, uint64_t slice_bottom, const unsigned char* slice) noexcept
+{
+    uint64_t pc;
+    __builtin_memcpy(&pc, slice, sizeof pc);
+    return {pc, slice_bottom + 8};
+}
+/// The link frame as a resume writes it, for a reader of a saved slice.
+inline cg_arch_link link_frame(uint64_t entry_return, uint64_t resumer_sp) noexcept
+{
+    return {entry_return, resumer_sp};
+}
+
+/// A hint in a spin loop.
+inline void spin_pause() noexcept { __builtin_ia32_pause(); }
+
+/// The slice copy may use 32-byte vectors where the CPU has them (checked
+/// once, at load: src/slice_copy.cpp).
+#define CG_ARCH_WIDE_COPY_TARGET "avx2"
+
+} // namespace cg::arch
+#endif /* __cplusplus */
+#endif /* !__ASSEMBLER__ */
 
 #endif

@@ -1,58 +1,46 @@
 /*
- * switch.S - the amd64 (System V) trampoline of cg.
+ * switch.S - the amd64 (System V) trampoline of cg: what a switch between a
+ * generator and its resumer must do in assembly, and nothing more. The
+ * layout (picture and offsets) is in frame_layout.h; the contract with the
+ * portable core, and the core routines called here, in src/trampoline.h.
  *
- * A generator runs on its resumer's stack, in a fixed range called its home
- * (picture and offsets: frame_layout.h). Four routines move it between its
- * home and its slice buffer on the heap:
- *
- *   cg_arch_start             first resume: fix the home, call the entry
- *   cg_arch_resume            copy the slice back home and jump into it
- *   cg_arch_yield             check the yield is the common one, then ...
- *   cg_arch_suspend           copy the slice out and jump back to the resumer
- *   cg_arch_resume_displaced  resume for unwinding when the resumer's own
- *                             frames reach into the home: park them first
+ *   cg_arch_start    first resume: fix the home, call the generator's entry
+ *   cg_arch_resume   copy the slice back home (core) and jump into it
+ *   cg_arch_suspend  copy the slice out (core) and jump back to the resumer
  *
  * What is saved:
- *   - rbx, rbp, r12-r15 (callee-saved): the resumer's are pushed on its own
- *     stack, the generator's go into its control block.
- *   - MXCSR and the x87 control word, whose control bits are callee-saved
- *     by the ABI: each side keeps its own. Each switch saves the outgoing
- *     side's first and loads the incoming side's last, without comparing.
- *     Measured on the Zen 5 guest this was tuned on: comparing stalls on
- *     reading back what stmxcsr stored (about 5.7 ns, and 2.6 ns more per
- *     round trip than loading unconditionally), while loading an unchanged
- *     value costs 0.55 ns. Only a real change of mode is slow (ldmxcsr 14
- *     ns, fldcw 50 ns), paid only by the switch after a side changed it.
- *     All of it costs about 2 ns of a round trip.
+ *   - rbx, rbp, r12-r15, callee-saved: the resumer's are pushed on its own
+ *     stack (cg_arch_resumer_frame), the generator's go into its control
+ *     block (cg_arch_registers).
+ *   - MXCSR and the x87 control word, whose control bits are callee-saved:
+ *     each side keeps its own. The incoming side's are loaded without
+ *     comparing: on the Zen 5 guest this was tuned on, reading back what
+ *     stmxcsr just stored to compare stalls longer than loading an
+ *     unchanged value (0.55 ns).
  * What is not saved, and why:
- *   - rax, rcx, rdx, rsi, rdi, r8-r11, all vector registers, the MXCSR and
- *     x87 status flags: caller-saved, dead across the call that switches.
+ *   - rax, rcx, rdx, rsi, rdi, r8-r11, every vector register, the status
+ *     flags of MXCSR and the x87 unit: caller-saved, dead across the call
+ *     that switches.
  *   - The signal mask and thread-local storage: they belong to the thread,
  *     and a generator never leaves its thread.
- *   - The C++ exception-handling globals: the C++ core swaps them.
+ *   - errno and the C++ exception state: the core swaps them.
  *
  * Two rules hold at every instruction:
- *   - Nothing is written to the stack below rsp: before a slice is copied
- *     into the home, rsp is moved to the slice bottom. A signal handler,
- *     which the kernel runs below rsp, can then never overwrite a byte being
- *     copied, and it can arrive at any instruction.
- *   - Switches end with `jmp *reg`, never `ret` into the other side: a `ret`
- *     would mispredict on the return stack buffer on both switches of every
- *     round trip.
- *
- * Slices are [generator sp at yield, slice top). Both ends are 8 mod 16, so
- * a slice is a multiple of 16 bytes and is copied in 16-byte units.
- *
- * cg_arch_start, cg_arch_resume and cg_arch_yield are exported: the inline
- * hot path in cg/detail/runtime.hpp calls them from the user's code.
+ *   - Nothing is written below rsp: rsp moves below a range before the
+ *     range is written, so a signal handler (which the kernel runs below
+ *     rsp) can arrive anywhere.
+ *   - A switch ends with `jmp *reg`, never `ret` into the other side: a
+ *     `ret` would mispredict on the return stack buffer on both switches of
+ *     every round trip.
  */
 
+#include "trampoline.h"
 #include "frame_layout.h"
 
 /* ---------------------------------------------------------------- macros */
 
-/* Push the resumer's callee-saved registers and FP control state below its
- * return address (CG_RESUMER_* layout), with CFI for each push. */
+/* Push the resumer's callee-saved registers and FP control words below its
+ * return address: rsp becomes S (cg_arch_resumer_frame), 16-byte aligned. */
 .macro SAVE_RESUMER
         push    %rbp                            /* resumer's rbp */
         .cfi_adjust_cfa_offset 8
@@ -78,8 +66,8 @@
         fnstcw  CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
 .endm
 
-/* CFI for code running with rsp at a saved resumer sp: the frame being
- * described is the resumer's call into the trampoline. */
+/* CFI for code running with rsp = S: the frame is the resumer's call into
+ * the trampoline, whatever routine the code is in. */
 .macro RESUMER_FRAME_CFI
         .cfi_def_cfa %rsp, CG_RESUMER_FRAME_SIZE
         .cfi_offset %rbp, CG_RESUMER_RBP - CG_RESUMER_FRAME_SIZE
@@ -90,84 +78,19 @@
         .cfi_offset %r15, CG_RESUMER_R15 - CG_RESUMER_FRAME_SIZE
 .endm
 
-/* Give the generator (control block in rdi) its own FP control state
- * (see the top of this file for why without comparing). */
-.macro LOAD_GENERATOR_FP
-        ldmxcsr CG_CONTROL_MXCSR(%rdi)          /* generator's MXCSR */
-        fldcw   CG_CONTROL_X87CW(%rdi)          /* generator's x87 control word */
-.endm
-
-/* With rsp at the saved resumer sp: give the resumer its FP control state
- * back (see the top of this file for why without comparing). */
-.macro LOAD_RESUMER_FP
+/* With rsp = S: give the resumer its FP control words and registers back
+ * and jump to its return address through \scratch. rax and rdx, the
+ * result, are kept: \scratch may be neither. */
+.macro RETURN_TO_RESUMER scratch
+        .ifc \scratch, %rax
+        .error "RETURN_TO_RESUMER: rax holds the result"
+        .endif
+        .ifc \scratch, %rdx
+        .error "RETURN_TO_RESUMER: rdx holds the result"
+        .endif
         ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
         fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
-.endm
-
-/* Load the generator's callee-saved registers from its control block (rdi). */
-.macro LOAD_GENERATOR_REGISTERS
-        mov     CG_CONTROL_RBX(%rdi), %rbx      /* generator's rbx */
-        mov     CG_CONTROL_RBP(%rdi), %rbp      /* generator's rbp */
-        mov     CG_CONTROL_R12(%rdi), %r12      /* generator's r12 */
-        mov     CG_CONTROL_R13(%rdi), %r13      /* generator's r13 */
-        mov     CG_CONTROL_R14(%rdi), %r14      /* generator's r14 */
-        mov     CG_CONTROL_R15(%rdi), %r15      /* generator's r15 */
-.endm
-
-/* r9 = the offset of this thread's cg state (struct ThreadState) from %fs:
- * the initial-exec TLS model, as the C++ side declares it. */
-.macro THREAD_STATE
-        movq    cg_thread_state@gottpoff(%rip), %r9 /* offset of cg_thread_state in %fs */
-.endm
-
-/* The bookkeeping of a switch into the generator (control block rdi, frame
- * rsi, THREAD_STATE in r9): the frame becomes this thread's innermost
- * resume; the resumer's C++ exception state and errno are set aside in it;
- * the generator gets its own errno back (a new one: its resumer's) and an
- * empty exception state (a yield that kept one restores it). Clobbers r10,
- * r11. */
-.macro ENTER_GENERATOR
-        mov     %fs:CG_THREAD_CURRENT(%r9), %r10 /* the innermost resume so far ... */
-        mov     %r10, CG_FRAME_OUTER(%rsi)      /* ... is outer to this one */
-        mov     %rsi, %fs:CG_THREAD_CURRENT(%r9) /* which is the innermost now */
-        mov     %fs:CG_THREAD_EXCEPTIONS(%r9), %r10 /* r10 = the C++ exception globals */
-        mov     CG_EXCEPTIONS_CAUGHT(%r10), %r11 /* the resumer's caught exceptions ... */
-        mov     %r11, CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_CAUGHT(%rsi) /* ... set aside */
-        mov     CG_EXCEPTIONS_UNCAUGHT(%r10), %r11d /* and its count in flight */
-        mov     %r11d, CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_UNCAUGHT(%rsi)
-        movq    $0, CG_EXCEPTIONS_CAUGHT(%r10)  /* the generator starts with none */
-        movl    $0, CG_EXCEPTIONS_UNCAUGHT(%r10)
-        mov     %fs:CG_THREAD_ERRNO(%r9), %r10  /* r10 = &errno */
-        mov     (%r10), %r11d                   /* the resumer's errno ... */
-        mov     %r11d, CG_FRAME_RESUMER_ERRNO(%rsi) /* ... set aside */
-        mov     CG_CONTROL_SAVED_ERRNO(%rdi), %r11d /* the generator's ... */
-        mov     %r11d, (%r10)                   /* ... back */
-.endm
-
-/* The bookkeeping of a switch back to the resumer of \frame (control block
- * rdi): the resumer's exception state, errno and innermost resume come back;
- * the generator's errno is kept. Its state changes separately. Clobbers
- * r9-r11. */
-.macro LEAVE_GENERATOR frame
-        THREAD_STATE
-        mov     %fs:CG_THREAD_EXCEPTIONS(%r9), %r10 /* r10 = the C++ exception globals */
-        mov     CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_CAUGHT(\frame), %r11 /* the resumer's ... */
-        mov     %r11, CG_EXCEPTIONS_CAUGHT(%r10) /* ... caught exceptions back */
-        mov     CG_FRAME_RESUMER_EXCEPTIONS+CG_EXCEPTIONS_UNCAUGHT(\frame), %r11d
-        mov     %r11d, CG_EXCEPTIONS_UNCAUGHT(%r10) /* and its count in flight */
-        mov     %fs:CG_THREAD_ERRNO(%r9), %r10  /* r10 = &errno */
-        mov     (%r10), %r11d                   /* the generator's errno ... */
-        mov     %r11d, CG_CONTROL_SAVED_ERRNO(%rdi) /* ... kept */
-        mov     CG_FRAME_RESUMER_ERRNO(\frame), %r11d /* the resumer's ... */
-        mov     %r11d, (%r10)                   /* ... back */
-        mov     CG_FRAME_OUTER(\frame), %r11    /* the resume outer to this one ... */
-        mov     %r11, %fs:CG_THREAD_CURRENT(%r9) /* ... is the innermost again */
-.endm
-
-/* With rsp at the saved resumer sp and its FP state already restored: pop
- * its registers and return to it, with rax (and rdx) as set by the caller. */
-.macro POP_RESUMER_AND_RETURN
-        add     $8, %rsp                        /* skip the FP control words */
+        add     $8, %rsp                        /* past the FP control words */
         .cfi_adjust_cfa_offset -8
         pop     %r15                            /* resumer's r15 */
         .cfi_adjust_cfa_offset -8
@@ -187,102 +110,116 @@
         pop     %rbp                            /* resumer's rbp */
         .cfi_adjust_cfa_offset -8
         .cfi_restore %rbp
-        pop     %rcx                            /* resumer's return address */
+        pop     \scratch                        /* resumer's return address */
         .cfi_adjust_cfa_offset -8
-        .cfi_register %rip, %rcx
-        jmp     *%rcx                           /* return without `ret` (see top) */
+        .cfi_register %rip, \scratch
+        jmp     *\scratch                       /* return without `ret` (see top) */
 .endm
 
-/* reg = address of the slice bytes of the control block in rdi: the inline
- * bytes, or the heap buffer they point to once the slice outgrew them. */
-.macro SLICE_BUFFER reg
-        lea     CG_CONTROL_BUFFER(%rdi), \reg   /* the inline bytes */
-        cmpl    $CG_INLINE_BUFFER_SIZE, CG_CONTROL_CAPACITY(%rdi) /* outgrown? */
-        cmova   (\reg), \reg                    /* then they hold the heap buffer's address */
+/* Copy a slice of 16 to 32 bytes, a multiple of 16, from the address in
+ * \from to the address in \to, \size bytes, through r8-r11 (which it
+ * clobbers: none of the three may be one of them). 8-byte words, the lowest
+ * 16 bytes and the highest 16 (the same if 16): the words were just stored
+ * one by one, and a wider load spanning two such stores would wait for them
+ * instead of taking them from the store buffer. */
+.macro COPY_SMALL_SLICE from, to, size
+        .irp scratch, %r8, %r9, %r10, %r11
+        .ifc \from, \scratch
+        .error "COPY_SMALL_SLICE: the source is in a register it clobbers"
+        .endif
+        .ifc \to, \scratch
+        .error "COPY_SMALL_SLICE: the destination is in a register it clobbers"
+        .endif
+        .ifc \size, \scratch
+        .error "COPY_SMALL_SLICE: the size is in a register it clobbers"
+        .endif
+        .endr
+        mov     (\from), %r8                    /* the lowest 16 bytes ... */
+        mov     8(\from), %r9
+        mov     -16(\from,\size), %r10          /* ... and the highest 16 */
+        mov     -8(\from,\size), %r11
+        mov     %r8, (\to)                      /* copied */
+        mov     %r9, 8(\to)
+        mov     %r10, -16(\to,\size)
+        mov     %r11, -8(\to,\size)
 .endm
 
-/* Copy rcx bytes (a nonzero multiple of 16) from src to dst, two disjoint
- * ranges; src and dst are registers other than rcx and r9-r11. Slices of
- * 16 or 32 bytes, the most common, are copied in 8-byte words: the words
- * were just written one by one (the yield's return address, the frame's
- * pushes), and a 16-byte load spanning two such stores cannot take them
- * from the store buffer but waits for them (0.5 ns more per round trip,
- * measured). Larger slices go to cg_amd64_copy_large. Clobbers rcx,
- * r9-r11, ymm0-ymm4, flags. */
-.macro COPY_SLICE src, dst
-        cmp     $32, %rcx                       /* more than 32 bytes? */
-        ja      .Lcopy_large\@                  /* yes: the loops */
-        mov     (\src), %r9                     /* the lowest 16 bytes and ... */
-        mov     8(\src), %r10
-        mov     -16(\src,%rcx), %r11            /* ... the highest 16 (the same if only 16), */
-        mov     %r9, (\dst)                     /* copied */
-        mov     %r10, 8(\dst)
-        mov     %r11, -16(\dst,%rcx)
-        mov     -8(\src,%rcx), %r9
-        mov     %r9, -8(\dst,%rcx)
-        jmp     .Lcopy_done\@
-.Lcopy_large\@:
-        mov     \src, %r10                      /* the subroutine's source */
-        mov     \dst, %r11                      /* and destination */
-        call    cg_amd64_copy_large             /* below rsp: below the slice */
-.Lcopy_done\@:
+/* Store the running generator's callee-saved registers and FP control words
+ * into the control block at \ctl. Changes no register. */
+.macro SAVE_GENERATOR ctl
+        stmxcsr CG_CONTROL_REGISTERS+CG_REGISTERS_MXCSR(\ctl) /* generator's MXCSR */
+        fnstcw  CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(\ctl) /* generator's x87 control word */
+        mov     %rbx, CG_CONTROL_REGISTERS+CG_REGISTERS_RBX(\ctl) /* generator's rbx */
+        mov     %rbp, CG_CONTROL_REGISTERS+CG_REGISTERS_RBP(\ctl) /* generator's rbp */
+        mov     %r12, CG_CONTROL_REGISTERS+CG_REGISTERS_R12(\ctl) /* generator's r12 */
+        mov     %r13, CG_CONTROL_REGISTERS+CG_REGISTERS_R13(\ctl) /* generator's r13 */
+        mov     %r14, CG_CONTROL_REGISTERS+CG_REGISTERS_R14(\ctl) /* generator's r14 */
+        mov     %r15, CG_CONTROL_REGISTERS+CG_REGISTERS_R15(\ctl) /* generator's r15 */
+.endm
+
+/* Load a suspended generator's FP control words and callee-saved registers
+ * from the control block at \ctl, which must be in a register this does
+ * not load. */
+.macro LOAD_GENERATOR ctl
+        .irp loaded, %rbx, %rbp, %r12, %r13, %r14, %r15
+        .ifc \ctl, \loaded
+        .error "LOAD_GENERATOR: the control block's register is loaded over"
+        .endif
+        .endr
+        ldmxcsr CG_CONTROL_REGISTERS+CG_REGISTERS_MXCSR(\ctl) /* generator's MXCSR */
+        fldcw   CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(\ctl) /* generator's x87 control word */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_RBX(\ctl), %rbx /* generator's rbx */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_RBP(\ctl), %rbp /* generator's rbp */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R12(\ctl), %r12 /* generator's r12 */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R13(\ctl), %r13 /* generator's r13 */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R14(\ctl), %r14 /* generator's r14 */
+        mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R15(\ctl), %r15 /* generator's r15 */
 .endm
 
         .text
 
 /* -------------------------------------------------------------------------
- * SwitchResult cg_arch_start(Control* ctl,          rdi
- *                            ResumeFrame* frame,    rsi
- *                            EntryFn entry,         rdx
- *                            size_t headroom);      rcx
+ * SwitchResult cg_arch_start(Control* ctl,         rdi
+ *                            ResumeFrame* frame,   rsi
+ *                            EntryFn entry,        rdx
+ *                            size_t headroom);     rcx
  *
- * First resume, of a generator the library has claimed for this thread
- * (state running). Fixes the home: its top lies `headroom` bytes (rounded
- * to 16) below the resumer's saved registers. Stores the slice top in the
- * control block, does the bookkeeping (ENTER_GENERATOR), builds the link
- * frame, and calls entry(ctl, frame) there. Returns to the resumer through
- * cg_arch_suspend as cg_arch_resume does, or {CG_SWITCH_FINISHED, 0} when
- * entry returns (at .Lgenerator_finished), the generator then finished.
+ * First resume. Fixes the home: its top lies `headroom` bytes (rounded
+ * down to 16, then to 8 mod 16) below S; stores the slice top in the
+ * control block; builds the link frame and calls entry(ctl, frame) there.
+ * Comes back as cg_arch_resume does: through cg_arch_suspend, or here at
+ * cg_arch_entry_return when the entry returns: {CG_SWITCH_FINISHED, 0}.
  */
         .globl  cg_arch_start
         .type   cg_arch_start, @function
         .p2align 4
 cg_arch_start:
         .cfi_startproc
-        SAVE_RESUMER
-        THREAD_STATE
-        ENTER_GENERATOR
-        mov     %rsp, %rax                      /* rax = resumer sp */
-        sub     %rcx, %rax                      /* minus the headroom */
-        and     $-16, %rax                      /* aligned down to 16 */
-        sub     $(CG_LINK_SIZE + 8), %rax       /* rax = slice top; home top = rax + 16 = 8 mod 16 */
+        SAVE_RESUMER                            /* rsp = S */
+        mov     %rsp, %rax                      /* rax = S ... */
+        sub     %rcx, %rax                      /* ... minus the headroom, */
+        and     $-16, %rax                      /* aligned down to 16, */
+        sub     $(CG_LINK_SIZE + 8), %rax       /* minus the link: the slice top, 8 mod 16 */
         mov     %rax, CG_CONTROL_SLICE_TOP(%rdi) /* the home is fixed from now on */
-        mov     %rsp, %rcx                      /* rcx = resumer sp */
-        lea     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = the link's upper word */
-        mov     %rcx, (%rsp)                    /* link: resumer sp */
+        mov     %rsp, %rcx                      /* rcx = S */
+        lea     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = &link.resumer_sp (below S) */
+        mov     %rcx, (%rsp)                    /* link: S */
         /* From here the resumer's frame is found through the link:
-         * CFA = *(rsp) + CG_RESUMER_FRAME_SIZE, i.e. DW_CFA_def_cfa_expression
-         * { DW_OP_breg7 (rsp) 0; DW_OP_deref; DW_OP_plus_uconst 64 }.
-         * The generator's frames return here, so backtraces taken inside it
-         * continue into the resumer. */
+         * CFA = *(rsp) + CG_RESUMER_FRAME_SIZE, DW_CFA_def_cfa_expression
+         * { DW_OP_breg7 (rsp) 0; DW_OP_deref; DW_OP_plus_uconst 64 }. Every
+         * frame of the generator ends here, so unwinders continue through
+         * it into whichever resumer the link names. */
         .cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, CG_RESUMER_FRAME_SIZE
-        call    *%rdx                           /* link: return address; entry(ctl, frame), rsp = 8 mod 16 */
-        .globl  cg_arch_entry_return            /* where every entry returns: a backtrace of a */
-        .hidden cg_arch_entry_return            /* suspended generator ends here (src/backtrace.cpp) */
+        call    *%rdx                           /* link: return address; entry(ctl, frame) */
+        .globl  cg_arch_entry_return            /* the return address in every link frame: */
+        .hidden cg_arch_entry_return            /* backtraces of suspended generators end here */
 cg_arch_entry_return:
-.Lgenerator_finished:
-        /* entry returned: the generator has finished. rsp = &link.resumer_sp */
-        THREAD_STATE
-        mov     %fs:CG_THREAD_CURRENT(%r9), %rsi /* the resume that ran it to its end */
-        mov     CG_FRAME_GENERATOR(%rsi), %rdi  /* its generator */
-        incl    CG_CONTROL_STATUS(%rdi)         /* state: running -> finished */
-        LEAVE_GENERATOR %rsi
-        mov     (%rsp), %rsp                    /* back on the resumer's stack */
+        mov     (%rsp), %rsp                    /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI
-        LOAD_RESUMER_FP
+        call    cg_core_entry_returned          /* frames parked by a destroy come back */
         mov     $CG_SWITCH_FINISHED, %eax       /* status: finished */
-        xor     %edx, %edx                      /* no stack pointer to report */
-        POP_RESUMER_AND_RETURN
+        xor     %edx, %edx                      /* no payload */
+        RETURN_TO_RESUMER %rcx
         .cfi_endproc
         .size   cg_arch_start, .-cg_arch_start
 
@@ -290,414 +227,126 @@ cg_arch_entry_return:
  * SwitchResult cg_arch_resume(Control* ctl,         rdi
  *                             ResumeFrame* frame);  rsi
  *
- * Resume a suspended generator of this thread: copy its slice back to the
- * addresses it ran at, do the bookkeeping (ENTER_GENERATOR), rebuild the
- * link frame, and jump to where it yielded; its cg_arch_yield returns
- * `frame`. Returns to the resumer {CG_SWITCH_YIELDED, yielded bits} through
- * cg_arch_suspend, or {CG_SWITCH_FINISHED, 0} if it finishes. Changes
- * nothing and returns {CG_SWITCH_NOT_SUSPENDED, 0} if ctl is null or not a
- * suspended generator of this thread (the library tells why), and
- * {CG_SWITCH_TOO_DEEP, that stack pointer} if the resumer's stack, once its
- * registers are pushed, would reach below the home top.
+ * Resumes a suspended generator whose bookkeeping the core has done: saves
+ * the resumer (rsp = S), copies the slice home (itself in the inline case
+ * of trampoline.h; else with rsp below both S and the slice bottom,
+ * through cg_core_restore_slice(ctl, S)), rewrites the link frame, loads
+ * the generator's registers and jumps to where it yielded; its
+ * cg_arch_suspend returns `frame`. Returns to the resumer as cg_arch_start
+ * does, or {CG_SWITCH_TOO_DEEP, S} if the core refused.
  */
         .globl  cg_arch_resume
         .type   cg_arch_resume, @function
         .p2align 4
 cg_arch_resume:
         .cfi_startproc
-        test    %rdi, %rdi                      /* no generator? */
-        jz      .Lnot_suspended
-        THREAD_STATE
-        mov     %fs:CG_THREAD_NUMBER(%r9), %eax /* this thread's number ... */
-        shl     $2, %eax                        /* ... as an owner, */
-        or      $CG_STATE_SUSPENDED, %eax       /* eax = the status of its suspended generators */
-        cmp     %eax, CG_CONTROL_STATUS(%rdi)   /* is this one of them? */
-        jne     .Lnot_suspended                 /* no: the library's case */
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %r8 /* r8 = slice top */
-        lea     CG_LINK_SIZE(%r8), %rcx         /* rcx = home top */
-        lea     -CG_RESUMER_SAVE_SIZE(%rsp), %rdx /* rdx = our sp once the resumer is saved */
-        cmp     %rcx, %rdx                      /* does the resumer stay above the home? */
-        jae     .Lresume_depth_ok               /* yes: go on */
-        mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: status too deep, rdx says how deep */
-        ret                                     /* nothing was touched */
-.Lnot_suspended:
-        mov     $CG_SWITCH_NOT_SUSPENDED, %eax  /* the library's case */
-        xor     %edx, %edx
-        ret                                     /* nothing was touched */
-.Lresume_depth_ok:
-        SAVE_RESUMER
-        inc     %eax                            /* state: suspended -> running */
-        mov     %eax, CG_CONTROL_STATUS(%rdi)
-        ENTER_GENERATOR
-        mov     %rsp, %rdx                      /* rdx = resumer sp, until the jump */
-        .cfi_def_cfa_register %rdx              /* CFA = rdx + 64 from here on */
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
-        SLICE_BUFFER %r8                        /* r8 = saved slice */
-        mov     %rax, %rsp                      /* rsp = slice top ... */
-        sub     %rcx, %rsp                      /* ... minus the size: the slice bottom */
-        COPY_SLICE %r8, %rsp                    /* slice back home, above rsp */
-        mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: resumer sp */
-        lea     .Lgenerator_finished(%rip), %rcx /* link: where the entry returns */
-        mov     %rcx, CG_LINK_RETURN(%rax)
-        LOAD_GENERATOR_FP
-        LOAD_GENERATOR_REGISTERS
-        mov     %rsi, %rax                      /* the generator's yield returns `frame` */
+        SAVE_RESUMER                            /* rsp = S */
+        mov     %rsp, %rbp                      /* rbp = S, the CFA's base while rsp moves */
+        .cfi_def_cfa_register %rbp
+        mov     %rdi, %rbx                      /* rbx = ctl */
+        mov     %rsi, %r12                      /* r12 = frame */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %r13 /* r13 = slice top */
+        mov     CG_CONTROL_SLICE_SIZE(%rdi), %eax /* rax = slice size */
+        mov     %r13, %r14                      /* r14 = slice top ... */
+        sub     %rax, %r14                      /* ... minus the size: the slice bottom */
+        lea     CG_LINK_SIZE(%r13), %rcx        /* rcx = the home's top */
+        cmp     %rcx, %rbp                      /* does the resumer reach into the home? */
+        jb      .Lrestore_by_core               /* yes: the core parks or refuses */
+        cmpb    $0, cg_core_copies_every_slice(%rip) /* does the core copy every slice? */
+        jne     .Lrestore_by_core
+        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* slice in a heap buffer? */
+        ja      .Lrestore_by_core
+        mov     %r14, %rsp                      /* rsp = the slice bottom, below the copy */
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
+        COPY_SMALL_SLICE %rdx, %r14, %rax       /* slice back home */
+        jmp     .Lrestored
+.Lrestore_by_core:
+        mov     %r14, %rax                      /* rax = the slice bottom, */
+        cmp     %rsp, %rax                      /* or S if that is lower */
+        cmova   %rsp, %rax
+        and     $-16, %rax                      /* aligned for the call */
+        mov     %rax, %rsp                      /* rsp below all the core writes */
+        mov     %rbp, %rsi                      /* 2nd argument: S; 1st: ctl, still in rdi */
+        call    cg_core_restore_slice           /* bool (Control*, char* resumer_sp) */
+        .cfi_remember_state
+        test    %al, %al                        /* refused? */
+        jz      .Lrefused
+.Lrestored:
+        mov     %rbp, CG_LINK_RESUMER_SP(%r13)  /* link: S */
+        lea     cg_arch_entry_return(%rip), %rax
+        mov     %rax, CG_LINK_RETURN(%r13)      /* link: where the entry returns */
+        mov     %rbp, %rdx                      /* rdx = S, the CFA's base from here on */
+        .cfi_def_cfa_register %rdx
+        mov     %rbx, %rcx                      /* rcx = ctl */
+        mov     %r12, %rax                      /* the generator's cg_arch_suspend returns `frame` */
+        mov     %r14, %rsp                      /* rsp = the slice bottom */
+        LOAD_GENERATOR %rcx
         pop     %rcx                            /* generator's return address */
         jmp     *%rcx                           /* into the generator */
+.Lrefused:
+        .cfi_restore_state
+        mov     %rbp, %rsp                      /* rsp = S */
+        .cfi_def_cfa_register %rsp
+        mov     $CG_SWITCH_TOO_DEEP, %eax       /* status: too deep */
+        mov     %rsp, %rdx                      /* payload: S */
+        RETURN_TO_RESUMER %rcx
         .cfi_endproc
         .size   cg_arch_resume, .-cg_arch_resume
 
 /* -------------------------------------------------------------------------
- * ResumeFrame* cg_arch_yield(Control* ctl,          rdi
- *                            DeliverFn deliver,     rsi
- *                            uintptr_t value);      rdx
- *
- * Called by the running generator. Finds the resume that continues it
- * (this thread's innermost, in cg_thread_state) and, in the common case of
- * a generator yielding to its own resumer, not being destroyed and holding
- * no caught exception, is cg_arch_suspend with that frame. Every other
- * case goes to the library, which throws the error or yields keeping the
- * exceptions: cg_core_suspend_slow, with the same arguments. Doing the
- * check here rather than in the caller's inline code keeps the yielding
- * frame, and so the slice, small.
- */
-        .globl  cg_arch_yield
-        .type   cg_arch_yield, @function
-        .p2align 4
-cg_arch_yield:
-        .cfi_startproc
-        movq    cg_thread_state@gottpoff(%rip), %rax /* rax = this thread's cg state, from %fs */
-        mov     %fs:CG_THREAD_CURRENT(%rax), %r8 /* r8 = the innermost resume */
-        test    %r8, %r8                        /* none: a yield outside any generator */
-        jz      .Lyield_slowly
-        cmp     %rdi, CG_FRAME_GENERATOR(%r8)   /* another generator's resume? */
-        jne     .Lyield_slowly
-        cmpb    $0, CG_FRAME_UNWINDING(%r8)     /* this generator being destroyed? */
-        jne     .Lyield_slowly
-        mov     %fs:CG_THREAD_EXCEPTIONS(%rax), %r9 /* r9 = the C++ exception globals */
-        cmpq    $0, CG_EXCEPTIONS_CAUGHT(%r9)   /* inside a catch block? */
-        jne     .Lyield_slowly
-        cmpl    $0, CG_EXCEPTIONS_UNCAUGHT(%r9) /* while an exception is in flight? */
-        jne     .Lyield_slowly
-        mov     %r8, %rcx                       /* cg_arch_suspend's 4th argument: the frame */
-        jmp     cg_arch_suspend                 /* the others are in place */
-.Lyield_slowly:
-        jmp     cg_core_suspend_slow            /* same arguments; returns to our caller */
-        .cfi_endproc
-        .size   cg_arch_yield, .-cg_arch_yield
-
-/* -------------------------------------------------------------------------
  * ResumeFrame* cg_arch_suspend(Control* ctl,        rdi
- *                              DeliverFn deliver,   rsi
- *                              uintptr_t value,     rdx
- *                              ResumeFrame* frame); rcx
+ *                              ResumeFrame* frame); rsi
  *
- * Suspends the running generator to the resumer of `frame`, whose state is
- * running and whose resume did ENTER_GENERATOR. First sees to the buffer
- * (the policy is cg_core_resize_slice_buffer's): if the slice
- * [rsp, slice top) does not fit it, or if this slice and the previous
- * yield's both use a quarter of it or less, calls
- * cg_core_resize_slice_buffer(ctl, size); if the slice still does not fit,
- * returns NULL having changed nothing. Then, unless deliver is NULL, calls
- * deliver(frame, value) to hand the yielded value to the resumer (it may
- * throw; nothing has changed yet). Saves the registers, copies the slice
- * out and returns {CG_SWITCH_YIELDED, value} to the resumer (value: the
- * yielded bits when deliver is NULL). When the generator is resumed,
- * returns the ResumeFrame of that resume.
+ * Called by the running generator, whose bookkeeping the core has done,
+ * `frame` being the resume to return to. Copies the slice [our return
+ * address, slice top) out: itself if it is the inline case of trampoline.h,
+ * else through cg_core_save_slice(ctl, bottom, frame), which also hands
+ * the yielded value over (that may throw: nothing has changed then); either
+ * gives S. Then the generator's registers go to the control block and the
+ * resumer gets {CG_SWITCH_YIELDED, -}. When the generator is resumed,
+ * returns that resume's ResumeFrame. If the slice buffer could not grow,
+ * returns null having changed nothing.
  */
         .globl  cg_arch_suspend
-        .hidden cg_arch_suspend
         .type   cg_arch_suspend, @function
         .p2align 4
 cg_arch_suspend:
         .cfi_startproc
+        cmpb    $0, cg_core_copies_every_slice(%rip) /* does the core copy every slice? */
+        jne     .Lsave_by_core
+        cmpq    $0, CG_FRAME_DELIVER(%rsi)      /* a value to deliver? */
+        jne     .Lsave_by_core
+        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* a heap buffer? */
+        ja      .Lsave_by_core
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        sub     %rsp, %rax                      /* rax = slice size (rsp: our return address) */
-        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = buffer capacity */
-        cmp     %r8, %rax                       /* does the slice fit? */
-        ja      .Lresize_buffer                 /* no: grow the buffer first */
-        lea     (,%rax,4), %r9                  /* r9 = 4 * slice size */
-        cmp     %r8, %r9                        /* a quarter of the buffer or less? */
-        jbe     .Lmaybe_shrink                  /* yes: perhaps shrink it */
-.Lslice_fits:
-        mov     %eax, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
-        test    %rsi, %rsi                      /* a value to deliver through a function? */
-        jz      .Ldelivered                     /* no: it goes back in rdx */
-        push    %rdi                            /* keep ctl ... */
+        mov     %rax, %rcx                      /* rcx = slice top ... */
+        sub     %rsp, %rcx                      /* ... minus our return address: the size */
+        cmp     $CG_INLINE_CAPACITY, %rcx       /* does it fit the inline bytes? */
+        ja      .Lsave_by_core
+        mov     %ecx, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
+        COPY_SMALL_SLICE %rsp, %rdx, %rcx       /* slice out */
+        mov     CG_LINK_RESUMER_SP(%rax), %rax  /* rax = S, from the link */
+        jmp     .Lsaved
+.Lsave_by_core:
+        push    %rdi                            /* keep ctl; rsp is 16-aligned now */
         .cfi_adjust_cfa_offset 8
-        push    %rcx                            /* ... and frame */
-        .cfi_adjust_cfa_offset 8
-        sub     $8, %rsp                        /* align rsp for the call */
-        .cfi_adjust_cfa_offset 8
-        mov     %rsi, %rax                      /* rax = deliver */
-        mov     %rcx, %rdi                      /* deliver's 1st argument: frame */
-        mov     %rdx, %rsi                      /* deliver's 2nd argument: value */
-        call    *%rax                           /* deliver(frame, value) */
-        add     $8, %rsp
-        .cfi_adjust_cfa_offset -8
-        pop     %rcx                            /* frame */
-        .cfi_adjust_cfa_offset -8
+        mov     %rsi, %rdx                      /* 3rd argument: frame */
+        lea     8(%rsp), %rsi                   /* 2nd argument: the slice bottom, our return address */
+        call    cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
         pop     %rdi                            /* ctl */
         .cfi_adjust_cfa_offset -8
-.Ldelivered:
-        stmxcsr CG_CONTROL_MXCSR(%rdi)          /* generator's MXCSR */
-        fnstcw  CG_CONTROL_X87CW(%rdi)          /* generator's x87 control word */
-        mov     %rbx, CG_CONTROL_RBX(%rdi)      /* generator's rbx */
-        mov     %rbp, CG_CONTROL_RBP(%rdi)      /* generator's rbp */
-        mov     %r12, CG_CONTROL_R12(%rdi)      /* generator's r12 */
-        mov     %r13, CG_CONTROL_R13(%rdi)      /* generator's r13 */
-        mov     %r14, CG_CONTROL_R14(%rdi)      /* generator's r14 */
-        mov     %r15, CG_CONTROL_R15(%rdi)      /* generator's r15 */
-        mov     %rcx, %rbx                      /* rbx (saved) = frame */
-        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
-        SLICE_BUFFER %r8                        /* r8 = slice buffer */
-        COPY_SLICE %rsp, %r8                    /* slice out to the buffer */
-        decl    CG_CONTROL_STATUS(%rdi)         /* state: running -> suspended */
-        LEAVE_GENERATOR %rbx
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        .cfi_remember_state
-        mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* leave the home: rsp = resumer sp */
+        test    %rax, %rax                      /* saved? */
+        jnz     .Lsaved
+        ret                                     /* no: null, the generator goes on */
+.Lsaved:
+        SAVE_GENERATOR %rdi
+        mov     %rax, %rsp                      /* leave the home: rsp = S */
         RESUMER_FRAME_CFI
-        LOAD_RESUMER_FP
-        xor     %eax, %eax                      /* status: yielded; rdx: the value's bits */
-        POP_RESUMER_AND_RETURN
-        .cfi_restore_state
-.Lmaybe_shrink:
-        mov     CG_CONTROL_SLICE_SIZE(%rdi), %r9d /* the previous yield's slice ... */
-        shl     $2, %r9                         /* ... times 4 */
-        cmp     %r8, %r9                        /* a quarter of the buffer or less too? */
-        ja      .Lslice_fits                    /* no: keep it; depth that alternates */
-                                                /* reallocates nothing */
-.Lresize_buffer:
-        push    %rdi                            /* keep the four arguments */
-        .cfi_adjust_cfa_offset 8
-        push    %rsi
-        .cfi_adjust_cfa_offset 8
-        push    %rdx
-        .cfi_adjust_cfa_offset 8
-        push    %rcx
-        .cfi_adjust_cfa_offset 8
-        sub     $8, %rsp                        /* align rsp for the call */
-        .cfi_adjust_cfa_offset 8
-        mov     %rax, %rsi                      /* 2nd argument: the slice size */
-        call    cg_core_resize_slice_buffer     /* void (Control*, size_t) noexcept */
-        add     $8, %rsp
-        .cfi_adjust_cfa_offset -8
-        pop     %rcx                            /* the arguments back */
-        .cfi_adjust_cfa_offset -8
-        pop     %rdx
-        .cfi_adjust_cfa_offset -8
-        pop     %rsi
-        .cfi_adjust_cfa_offset -8
-        pop     %rdi
-        .cfi_adjust_cfa_offset -8
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top ... */
-        sub     %rsp, %rax                      /* ... minus rsp: the slice size again */
-        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = the capacity now */
-        cmp     %r8, %rax                       /* does the slice fit now? */
-        jbe     .Lslice_fits                    /* yes: go on */
-        xor     %eax, %eax                      /* no, out of memory: return NULL, */
-        ret                                     /* nothing was changed */
+        xor     %eax, %eax                      /* status: yielded; rdx: no payload */
+        RETURN_TO_RESUMER %rcx
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend
-
-/* -------------------------------------------------------------------------
- * SwitchResult cg_arch_resume_displaced(Control* ctl,        rdi
- *                                       ResumeFrame* frame,  rsi
- *                                       DisplacedArea* area); rdx
- *
- * Resume for unwinding only: the generator must finish without yielding
- * (the C++ core makes its pending yield throw and forbids further yields).
- * Used to destroy a suspended generator from a resumer whose own frames
- * reach into the home: those frames, [resumer sp, home top), are parked in
- * `area` first and put back when the generator's entry returns. The C++
- * core does this path's bookkeeping (no ENTER_GENERATOR here). If the area
- * is too small, returns {CG_SWITCH_TOO_DEEP, the resumer sp} having done
- * nothing.
- */
-        .globl  cg_arch_resume_displaced
-        .hidden cg_arch_resume_displaced
-        .type   cg_arch_resume_displaced, @function
-        .p2align 4
-cg_arch_resume_displaced:
-        .cfi_startproc
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        lea     CG_LINK_SIZE(%rax), %r9         /* r9 = home top */
-        lea     -CG_RESUMER_SAVE_SIZE(%rsp), %r10 /* r10 = our sp once the resumer is saved */
-        mov     %r9, %r11                       /* r11 = home top ... */
-        sub     %r10, %r11                      /* ... minus that sp: bytes to park */
-        jg      .Lsome_to_park                  /* some? */
-        xor     %r11d, %r11d                    /* none: park nothing */
-.Lsome_to_park:
-        cmp     CG_DISPLACED_CAPACITY(%rdx), %r11 /* does the area hold them? */
-        jbe     .Larea_fits                     /* yes: go on */
-        mov     $CG_SWITCH_TOO_DEEP, %eax       /* no: report the sp, touch nothing */
-        mov     %r10, %rdx
-        ret
-.Larea_fits:
-        SAVE_RESUMER
-        mov     %rsp, CG_DISPLACED_SP(%rdx)     /* area: where the resumer's sp was */
-        mov     %r11, CG_DISPLACED_SIZE(%rdx)   /* area: how many bytes are parked */
-        mov     %rdi, %r8                       /* keep ctl */
-        mov     %rsi, %r10                      /* keep frame */
-        mov     %rsp, %rsi                      /* copy from the resumer sp ... */
-        lea     CG_DISPLACED_BYTES(%rdx), %rdi  /* ... to the area */
-        mov     %r11, %rcx                      /* (a multiple of 8 bytes) */
-        shr     $3, %rcx                        /* in 8-byte words */
-        rep movsq                               /* park the resumer's frames */
-        mov     %r8, %rdi                       /* ctl */
-        mov     %r10, %rsi                      /* frame */
-        /* The parked frames may be overwritten from here on; until the
-         * generator runs there is no frame to unwind to. */
-        .cfi_undefined %rip
-        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* rcx = slice size */
-        mov     %rax, %r9                       /* r9 = slice top ... */
-        sub     %rcx, %r9                       /* ... minus the size: slice bottom */
-        cmp     %rsp, %r9                       /* slice bottom below rsp? */
-        jae     .Lrsp_below_slice               /* no: rsp is already low enough */
-        mov     %r9, %rsp                       /* yes: move rsp down to it first */
-.Lrsp_below_slice:
-        SLICE_BUFFER %r8                        /* r8 = saved slice */
-        COPY_SLICE %r8, %r9                     /* slice back home, above rsp */
-        mov     CG_CONTROL_SLICE_SIZE(%rdi), %ecx /* r9 = the slice bottom again */
-        mov     %rax, %r9
-        sub     %rcx, %r9
-        mov     %rdx, CG_LINK_RESUMER_SP(%rax)  /* link: the area, not a stack pointer */
-        lea     .Ldisplaced_finished(%rip), %rcx /* link: where the entry returns */
-        mov     %rcx, CG_LINK_RETURN(%rax)
-        lea     CG_DISPLACED_BYTES(%rdx), %r10  /* r10 = the parked resumer save area */
-        LOAD_GENERATOR_FP
-        LOAD_GENERATOR_REGISTERS
-        mov     %r9, %rsp                       /* rsp = slice bottom */
-        mov     %rsi, %rax                      /* the generator's yield returns `frame` */
-        pop     %rcx                            /* generator's return address */
-        jmp     *%rcx                           /* into the generator */
-        nop                                     /* entry returns past this: keeps the */
-                                                /* label inside this function's CFI */
-.Ldisplaced_finished:
-        /* entry returned: rsp = &link.resumer_sp, which holds the area. */
-        mov     (%rsp), %rdx                    /* rdx = area */
-        mov     CG_DISPLACED_SP(%rdx), %rsp     /* down to the resumer sp (not above here) */
-        lea     CG_DISPLACED_BYTES(%rdx), %rsi  /* copy from the area ... */
-        mov     %rsp, %rdi                      /* ... back to the resumer's stack, above rsp */
-        mov     CG_DISPLACED_SIZE(%rdx), %rcx   /* bytes parked */
-        shr     $3, %rcx                        /* in 8-byte words */
-        rep movsq                               /* the resumer's frames are back */
-        RESUMER_FRAME_CFI
-        .cfi_offset %rip, -8                    /* return address: at CFA - 8 again */
-        LOAD_RESUMER_FP
-        mov     $CG_SWITCH_FINISHED, %eax       /* status: finished */
-        xor     %edx, %edx                      /* no stack pointer to report */
-        POP_RESUMER_AND_RETURN
-        .cfi_endproc
-        .size   cg_arch_resume_displaced, .-cg_arch_resume_displaced
-
-/* -------------------------------------------------------------------------
- * cg_amd64_copy_large: copies rcx bytes (a multiple of 16, more than 32)
- * from r10 to r11, top down; the ranges are disjoint. Clobbers rcx, r9,
- * ymm0-ymm4, flags; keeps every other register. Called by COPY_SLICE with
- * rsp below both ranges, so it never writes below rsp.
- *
- * With AVX2 (cg_amd64_avx2, set at load by cpu_features.cpp): 128 bytes per
- * iteration; from 512 bytes on, stores aligned to 32 (the slice and its
- * buffer differ in alignment by 8 bytes or more, and misaligned stores are
- * what costs). On this project's Zen 5 guest that beats glibc's memcpy, which
- * switches to rep movsb at 2112 bytes, at every size: 20 ns against 35 for
- * 1 KiB out and in, 72 against 88 for 4 KiB, 312 against 331 for 16 KiB.
- * Without AVX2: 64 bytes per iteration with SSE2.
- */
-        .type   cg_amd64_copy_large, @function
-        .p2align 4
-cg_amd64_copy_large:
-        .cfi_startproc
-        cmpb    $0, cg_amd64_avx2(%rip)         /* AVX2 here? */
-        je      .Lsse_copy                      /* no: SSE2 */
-        cmp     $512, %rcx                      /* large enough to align the stores? */
-        jae     .Lavx2_aligned                  /* yes */
-.Lavx2_128:
-        cmp     $128, %rcx                      /* a whole 128-byte block left? */
-        jb      .Lavx2_32                       /* no */
-        vmovdqu -128(%r10,%rcx), %ymm0          /* the highest 128 bytes left ... */
-        vmovdqu -96(%r10,%rcx), %ymm1
-        vmovdqu -64(%r10,%rcx), %ymm2
-        vmovdqu -32(%r10,%rcx), %ymm3
-        vmovdqu %ymm0, -128(%r11,%rcx)          /* ... copied */
-        vmovdqu %ymm1, -96(%r11,%rcx)
-        vmovdqu %ymm2, -64(%r11,%rcx)
-        vmovdqu %ymm3, -32(%r11,%rcx)
-        sub     $128, %rcx                      /* 128 bytes fewer to go */
-        jmp     .Lavx2_128
-.Lavx2_32:
-        cmp     $32, %rcx                       /* 32 bytes left? */
-        jb      .Lavx2_16                       /* no */
-        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 left, copied */
-        vmovdqu %ymm0, -32(%r11,%rcx)
-        sub     $32, %rcx                       /* 32 fewer to go */
-        jmp     .Lavx2_32
-.Lavx2_16:
-        test    %rcx, %rcx                      /* 16 left? */
-        jz      .Lavx2_done                     /* no: done */
-        vmovdqu (%r10), %xmm0                   /* the lowest 16 bytes, copied */
-        vmovdqu %xmm0, (%r11)
-.Lavx2_done:
-        vzeroupper                              /* no upper-half state left for SSE code */
-        ret
-.Lavx2_aligned:
-        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 bytes, unaligned */
-        vmovdqu %ymm0, -32(%r11,%rcx)
-        vmovdqu (%r10), %ymm4                   /* the lowest 32: loaded now, stored last */
-        lea     (%r11,%rcx), %r9                /* r9 = destination top ... */
-        and     $31, %r9                        /* ... its distance above a 32-byte boundary */
-        sub     %r9, %rcx                       /* now the destination top is aligned */
-.Lavx2_aligned_128:
-        cmp     $128, %rcx                      /* a whole 128-byte block left? */
-        jb      .Lavx2_aligned_32               /* no */
-        vmovdqu -128(%r10,%rcx), %ymm0          /* the highest 128 bytes left ... */
-        vmovdqu -96(%r10,%rcx), %ymm1
-        vmovdqu -64(%r10,%rcx), %ymm2
-        vmovdqu -32(%r10,%rcx), %ymm3
-        vmovdqa %ymm0, -128(%r11,%rcx)          /* ... stored aligned */
-        vmovdqa %ymm1, -96(%r11,%rcx)
-        vmovdqa %ymm2, -64(%r11,%rcx)
-        vmovdqa %ymm3, -32(%r11,%rcx)
-        sub     $128, %rcx                      /* 128 bytes fewer to go */
-        jmp     .Lavx2_aligned_128
-.Lavx2_aligned_32:
-        cmp     $32, %rcx                       /* 32 bytes left? */
-        jb      .Lavx2_aligned_tail             /* no */
-        vmovdqu -32(%r10,%rcx), %ymm0           /* the highest 32 left ... */
-        vmovdqa %ymm0, -32(%r11,%rcx)           /* ... stored aligned */
-        sub     $32, %rcx                       /* 32 fewer to go */
-        jmp     .Lavx2_aligned_32
-.Lavx2_aligned_tail:
-        vmovdqu %ymm4, (%r11)                   /* the lowest 32 cover what is left */
-        vzeroupper                              /* no upper-half state left for SSE code */
-        ret
-.Lsse_copy:
-        cmp     $64, %rcx                       /* a whole 64-byte block left? */
-        jb      .Lsse_16                        /* no */
-        movdqu  -64(%r10,%rcx), %xmm0           /* the highest 64 bytes left ... */
-        movdqu  -48(%r10,%rcx), %xmm1
-        movdqu  -32(%r10,%rcx), %xmm2
-        movdqu  -16(%r10,%rcx), %xmm3
-        movdqu  %xmm0, -64(%r11,%rcx)           /* ... copied */
-        movdqu  %xmm1, -48(%r11,%rcx)
-        movdqu  %xmm2, -32(%r11,%rcx)
-        movdqu  %xmm3, -16(%r11,%rcx)
-        sub     $64, %rcx                       /* 64 bytes fewer to go */
-        jmp     .Lsse_copy
-.Lsse_16:
-        test    %rcx, %rcx                      /* anything left? */
-        jz      .Lsse_done                      /* no: done */
-        movdqu  -16(%r10,%rcx), %xmm0           /* the highest 16 bytes left, copied */
-        movdqu  %xmm0, -16(%r11,%rcx)
-        sub     $16, %rcx                       /* 16 fewer to go */
-        jmp     .Lsse_16
-.Lsse_done:
-        ret
-        .cfi_endproc
-        .size   cg_amd64_copy_large, .-cg_amd64_copy_large
 
         /* No executable stack; no CET property is claimed. */
         .section .note.GNU-stack, "", @progbits

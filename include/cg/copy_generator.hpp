@@ -156,7 +156,7 @@ public:
     /// generator is being destroyed.
     template <class Value = Yield>
         requires std::constructible_from<Yield, Value&&>
-    Receive yield(Value&& value)
+    CG_HOT_PATH Receive yield(Value&& value)
     {
         return detail::yield_from<Yield, Receive>(generator_, std::forward<Value>(value));
     }
@@ -170,7 +170,7 @@ private:
 /// receive Receive; otherwise, or outside any generator, throws cg::error
 /// (wrong_type, outside_generator). Errors as Yielder::yield otherwise.
 template <class Receive = void, class Value>
-Receive yield(Value&& value)
+CG_HOT_PATH Receive yield(Value&& value)
 {
     using Yield = std::remove_cvref_t<Value>;
     detail::Control* generator = detail::generator_for_free_yield(typeid(Yield), typeid(Receive));
@@ -244,7 +244,7 @@ public:
     /// Throws cg::error if the generator is running or finished, if this
     /// resume comes from deeper than its home's top (resume_depth_error), or
     /// from a thread other than the one it started on; it is then unchanged.
-    std::optional<Yield> next()
+    CG_HOT_PATH std::optional<Yield> next()
         requires std::is_void_v<Receive>
     {
         std::optional<Yield> out;
@@ -255,7 +255,7 @@ public:
     /// As next(), sending `value`: the pending yield returns it. On the first
     /// resume there is no pending yield: the body gets `value` as its second
     /// argument if it takes one, and otherwise it is dropped.
-    std::optional<Yield> next(detail::receive_parameter<Receive> value)
+    CG_HOT_PATH std::optional<Yield> next(detail::receive_parameter<Receive> value)
         requires(!std::is_void_v<Receive>)
     {
         std::optional<Yield> out;
@@ -300,7 +300,7 @@ public:
 
         Yield& operator*() const noexcept { return *current_; }
         Yield* operator->() const noexcept { return std::addressof(*current_); }
-        iterator& operator++()
+        CG_HOT_PATH iterator& operator++()
         {
             current_.reset();
             generator_->resume_into(current_, nullptr);
@@ -336,7 +336,7 @@ private:
             detail::destroy(std::exchange(generator_, nullptr));
     }
 
-    void resume_into(std::optional<Yield>& out, void* sent)
+    CG_HOT_PATH void resume_into(std::optional<Yield>& out, void* sent)
     {
         detail::ResumeFrame frame{generator_, &out, sent};
         std::uintptr_t bits;

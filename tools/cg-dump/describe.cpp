@@ -11,8 +11,6 @@
 
 namespace cg_dump {
 
-const char* const register_names[saved_register_count] = {"rbx", "rbp", "r12", "r13", "r14", "r15"};
-
 std::string state_name(std::uint8_t state)
 {
     static const char* const names[] = {"not-started", "suspended", "running", "finished"};

@@ -18,9 +18,6 @@ std::string state_name(std::uint8_t state);
 /// "c++" (a CopyGenerator), "c" (cg_create); "kind N" for others.
 std::string kind_name(std::uint8_t kind);
 
-/// The names of Record::registers, in their order.
-extern const char* const register_names[saved_register_count];
-
 /// "0x7ffd891ee258": as short as the value.
 std::string hex(std::uint64_t value);
 

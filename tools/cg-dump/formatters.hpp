@@ -10,15 +10,16 @@
 
 namespace cg_dump {
 
-/// The header (pid, time, executable, build id, threads) and a line per
-/// generator: where it waits, how large its slice is.
+/// The header (pid, time, executable, build id, architecture, threads) and
+/// a line per generator: where it waits, how large its slice is.
 void print_summary(std::ostream& out, const Snapshot& snapshot);
 
 /// The summary with each generator's frames under its line.
 void print_backtraces(std::ostream& out, const Snapshot& snapshot);
 
-/// The saved registers and the slice, word by word, of the generators with
-/// that id; returns how many there were (0: nothing is printed).
+/// Where each generator with that id resumes, its saved registers (by the
+/// file's names) and its slice, word by word; returns how many there were
+/// (0: nothing is printed).
 std::size_t print_hex(std::ostream& out, const Snapshot& snapshot, std::uint64_t id);
 
 /// Slice sizes as a histogram, totals, the capacity not in use, and the

@@ -11,8 +11,10 @@ seconds=${1:-60}
 build=$(cd "${2:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 
+# clang names its libFuzzer runtime after the CPU, as uname -m does:
+# libclang_rt.fuzzer-x86_64.a, libclang_rt.fuzzer-aarch64.a.
 if ! command -v clang++ >/dev/null 2>&1 ||
-   [ ! -f "$(clang++ -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
+   [ ! -f "$(clang++ -print-file-name="libclang_rt.fuzzer-$(uname -m).a")" ]; then
     echo "fuzz: skipped: needs clang++ and its libFuzzer runtime (Debian: clang libclang-rt-14-dev)"
     exit 77
 fi

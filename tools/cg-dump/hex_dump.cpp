@@ -1,16 +1,23 @@
-// hex_dump.cpp - cg-dump --hex (formatters.hpp): one generator's saved
-// registers and slice, a line per word, each word placed in its frame and
-// read as what it most likely is: a return address, a code address, a
-// pointer into the slice itself.
+// hex_dump.cpp - cg-dump --hex (formatters.hpp): one generator's resume
+// point, saved registers and slice, a line per word, each word placed in its
+// frame and read as what it most likely is: a return address, a code
+// address, a pointer into the slice itself.
 //
 // The slice is as the generator left it at the yield. Frame #i (innermost
 // first) has stack pointer sp_i at its pc_i, and spans [sp_i, sp_i+1), the
-// outermost up to slice_top. The call that left frame #i pushed pc_i just
-// below sp_i, so the word at sp_i - 8 is frame #i's return address; for
-// frame #0 that is the slice's lowest word, the yield's return address.
+// outermost up to slice_top. Where a return address lies depends on the CPU
+// the snapshot was written on (the file's architecture, not this one's):
+//
+// - x86_64: the call that left frame #i pushed pc_i just below sp_i, so the
+//   word at sp_i - 8 is frame #i's return address; for frame #0 that is the
+//   slice's lowest word, the yield's return address.
+// - elsewhere (aarch64, riscv64: the call leaves it in a register, the link
+//   register, which the callee saves where its prologue decides): a word
+//   equal to pc_i, i >= 1, is taken for frame #i's return address, and the
+//   lowest word for the yield's only if it is the resume pc.
 #include <algorithm>
-#include <cstring>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -26,12 +33,16 @@ namespace {
 constexpr std::size_t word_bytes = 8;
 constexpr std::size_t no_frame = static_cast<std::size_t>(-1);
 
+/// Whether a call on `architecture` pushes its return address on the stack.
+bool call_pushes_return_address(const std::string& architecture) { return architecture == "x86_64"; }
+
 /// What the record tells about the addresses of its slice and the code
 /// addresses in it. The record may be hostile: frames in any order, with
 /// any sp, and a slice that wraps around the address space.
 class SliceMap {
 public:
-    explicit SliceMap(const Record& record) : record_(record)
+    SliceMap(const Record& record, const std::string& architecture)
+        : record_(record), call_pushes_return_address_(call_pushes_return_address(architecture))
     {
         for (std::size_t i = 0; i < record.frames.size(); ++i)
             frames_by_sp_.emplace_back(record.frames[i].sp, i);
@@ -43,6 +54,9 @@ public:
             code_names_.emplace(symbol.address, function_and_offset(symbol.function, symbol.offset));
         for (const Frame& frame : record.frames)
             code_names_.emplace(frame.pc, function_and_offset(frame.function, frame.offset));
+        // The innermost frame with each pc wins (recursion repeats pcs).
+        for (std::size_t i = 1; i < record.frames.size(); ++i)
+            frames_by_pc_.emplace(record.frames[i].pc, i);
     }
 
     bool in_slice(std::uint64_t address) const noexcept
@@ -84,15 +98,22 @@ public:
         return "-> slice+" + hex(offset) + (frame == no_frame ? "" : " (frame " + frame_name(frame) + ")");
     }
 
+    /// What a register's value is, as far as the record tells: a code
+    /// address or a pointer into the slice.
+    std::string value_annotation(std::uint64_t value) const
+    {
+        std::string code = code_name(value);
+        return !code.empty() ? "code address " + code : in_slice(value) ? pointer(value) : "";
+    }
+
     /// What the word `value` at `address` is, as far as the record tells.
     std::string annotation(std::uint64_t address, std::uint64_t value) const
     {
         std::string code = code_name(value);
-        if (address == record_.slice_bottom())
+        if (address == record_.slice_bottom() && (call_pushes_return_address_ || value == record_.resume_pc))
             return "the yield's return address" + (code.empty() ? "" : " -> " + code);
-        std::size_t frame = frame_of(address + word_bytes);
-        if (frame != no_frame && record_.frames[frame].sp == address + word_bytes &&
-            record_.frames[frame].pc == value)
+        std::size_t frame = returns_to(address, value);
+        if (frame != no_frame)
             return "return address -> " + code + " (frame #" + std::to_string(frame) + ")";
         if (!code.empty())
             return "code address " + code;
@@ -104,23 +125,54 @@ public:
     }
 
 private:
+    /// The frame whose return address the word `value` at `address` is,
+    /// or no_frame.
+    std::size_t returns_to(std::uint64_t address, std::uint64_t value) const
+    {
+        if (call_pushes_return_address_) {
+            std::size_t frame = frame_of(address + word_bytes);
+            return frame != no_frame && record_.frames[frame].sp == address + word_bytes &&
+                           record_.frames[frame].pc == value
+                       ? frame
+                       : no_frame;
+        }
+        // The callee saves its caller's return address in its own frame:
+        // of frames with the same pc, the one called by the frame that
+        // holds the word.
+        std::size_t callee = frame_of(address);
+        if (callee != no_frame && callee + 1 < record_.frames.size() && record_.frames[callee + 1].pc == value)
+            return callee + 1;
+        auto frame = frames_by_pc_.find(value);
+        return frame == frames_by_pc_.end() ? no_frame : frame->second;
+    }
+
     const Record& record_;
+    bool call_pushes_return_address_;
     std::vector<std::pair<std::uint64_t, std::size_t>> frames_by_sp_; // (sp, index), lowest sp first
     std::unordered_map<std::uint64_t, std::string> code_names_;
+    std::unordered_map<std::uint64_t, std::size_t> frames_by_pc_; // pc -> the innermost frame #i >= 1 with it
 };
 
-void print_registers(std::ostream& out, const Record& record, const SliceMap& map)
+/// "resumes at pc 0x401010 waits_here+0x10, sp 0x7ffd00000fd8 -> slice+0x8
+/// (frame #0 waits_here)".
+void print_resume_point(std::ostream& out, const Record& record, const SliceMap& map)
+{
+    std::string code = map.code_name(record.resume_pc);
+    out << "resumes at pc " << hex(record.resume_pc) << (code.empty() ? "" : " " + code) << ", sp "
+        << hex(record.resume_sp) << (map.in_slice(record.resume_sp) ? " " + map.pointer(record.resume_sp) : "")
+        << '\n';
+}
+
+/// Every register the record holds, by the name the file gives it.
+void print_registers(std::ostream& out, const std::vector<std::string>& names, const Record& record,
+                     const SliceMap& map)
 {
     using Align = Table::Align;
     Table table({{"register", Align::left}, {"value", Align::left}, {"", Align::left}}, 2);
-    for (std::size_t i = 0; i < saved_register_count; ++i) {
+    for (std::size_t i = 0; i < std::min(names.size(), record.registers.size()); ++i) {
         std::uint64_t value = record.registers[i];
-        std::string code = map.code_name(value);
-        table.add({register_names[i], hex_word(value),
-                   !code.empty() ? "code address " + code : map.in_slice(value) ? map.pointer(value) : ""});
+        table.add({printable(names[i]), hex_word(value), map.value_annotation(value)});
     }
-    table.add({"mxcsr", hex(record.mxcsr), ""});
-    table.add({"x87 cw", hex(record.x87_control), ""});
     out << "saved registers (control block):\n";
     table.print(out);
 }
@@ -133,8 +185,8 @@ void print_slice(std::ostream& out, const Record& record, const SliceMap& map)
     std::uint64_t bottom = record.slice_bottom();
     for (std::size_t at = 0; at < record.slice.size(); at += word_bytes) {
         std::size_t bytes = std::min(word_bytes, record.slice.size() - at);
-        std::uint64_t value = 0; // a partial last word: its bytes, little-endian
-        std::memcpy(&value, record.slice.data() + at, bytes);
+        // A partial last word: its bytes, the first the least significant.
+        std::uint64_t value = little_endian(std::string_view(record.slice).substr(at, bytes));
         std::uint64_t address = bottom + at;
         std::size_t frame = map.frame_of(address);
         std::string word = hex_word(value);
@@ -160,7 +212,7 @@ void print_slice(std::ostream& out, const Record& record, const SliceMap& map)
     }
 }
 
-void print_generator(std::ostream& out, const Section& section, const Record& record)
+void print_generator(std::ostream& out, const Snapshot& snapshot, const Section& section, const Record& record)
 {
     out << "generator " << hex(record.id) << " \"" << printable(record.label) << "\": " << state_name(record.state)
         << ' ' << kind_name(record.kind) << ", thread " << section.thread << '\n';
@@ -170,9 +222,11 @@ void print_generator(std::ostream& out, const Section& section, const Record& re
         return;
     }
     out << "slice [" << hex(record.slice_bottom()) << ", " << hex(record.slice_top) << "): " << record.slice.size()
-        << " bytes, capacity " << record.capacity << "\n\n";
-    SliceMap map(record);
-    print_registers(out, record, map);
+        << " bytes, capacity " << record.capacity << '\n';
+    SliceMap map(record, snapshot.architecture);
+    print_resume_point(out, record, map);
+    out << '\n';
+    print_registers(out, snapshot.register_names, record, map);
     out << '\n';
     print_slice(out, record, map);
 }
@@ -187,7 +241,7 @@ std::size_t print_hex(std::ostream& out, const Snapshot& snapshot, std::uint64_t
             if (record.id == id) {
                 if (found++ > 0)
                     out << '\n';
-                print_generator(out, section, record);
+                print_generator(out, snapshot, section, record);
             }
     return found;
 }

@@ -1,8 +1,10 @@
 // json.cpp - cg-dump --json (formatters.hpp): the whole snapshot as one
 // JSON object, for scripts. Addresses are hex strings ("0x7ffd891ee258"):
 // as numbers, many JSON readers would round them to a double's 53 bits.
+#include <algorithm>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "describe.hpp"
 #include "escaping.hpp"
@@ -89,7 +91,7 @@ void code_location(JsonWriter& json, const char* address_key, std::uint64_t addr
     json.string("function", function);
 }
 
-void write_record(JsonWriter& json, const Record& record)
+void write_record(JsonWriter& json, const Record& record, const std::vector<std::string>& names)
 {
     json.begin_object();
     json.address("id", record.id);
@@ -101,11 +103,13 @@ void write_record(JsonWriter& json, const Record& record)
     json.address("slice_top", record.slice_top);
     json.number("slice_size", record.slice.size());
     json.number("capacity", record.capacity);
+    json.address("resume_pc", record.resume_pc);
+    json.address("resume_sp", record.resume_sp);
+    // Keyed by the file's names, which the reader has checked are neither
+    // empty (JsonWriter would take an empty key for none) nor repeated.
     json.begin_object("registers");
-    for (std::size_t i = 0; i < saved_register_count; ++i)
-        json.address(register_names[i], record.registers[i]);
-    json.address("mxcsr", record.mxcsr);
-    json.address("x87_control", record.x87_control);
+    for (std::size_t i = 0; i < std::min(names.size(), record.registers.size()); ++i)
+        json.address(names[i], record.registers[i]);
     json.end_object();
     json.string("slice", hex_bytes(record.slice));
     json.begin_array("frames");
@@ -132,11 +136,13 @@ void print_json(std::ostream& out, const Snapshot& snapshot)
 {
     JsonWriter json(out);
     json.begin_object();
+    json.number("format_version", snapshot.version);
     json.number("pid", snapshot.pid);
     json.signed_number("time_ns", snapshot.time_ns);
     json.string("time", utc_time(snapshot.time_ns));
     json.string("executable", snapshot.executable);
     json.string("build_id", snapshot.build_id);
+    json.string("architecture", snapshot.architecture);
     json.begin_array("sections");
     for (const Section& section : snapshot.sections) {
         json.begin_object();
@@ -146,7 +152,7 @@ void print_json(std::ostream& out, const Snapshot& snapshot)
         json.boolean("thread_exited", section.thread_exited());
         json.begin_array("generators");
         for (const Record& record : section.records)
-            write_record(json, record);
+            write_record(json, record, snapshot.register_names);
         json.end_array();
         json.end_object();
     }

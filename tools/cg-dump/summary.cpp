@@ -15,6 +15,7 @@ void print_header(std::ostream& out, const Snapshot& snapshot)
     out << "snapshot of pid " << snapshot.pid << " at " << utc_time(snapshot.time_ns) << '\n'
         << "executable  " << (snapshot.executable.empty() ? "(unknown)" : printable(snapshot.executable)) << '\n'
         << "build id    " << (snapshot.build_id.empty() ? "(none)" : printable(snapshot.build_id)) << '\n'
+        << "arch        " << (snapshot.architecture.empty() ? "(unknown)" : printable(snapshot.architecture)) << '\n'
         << plural(generator_count(snapshot), "generator") << " in " << plural(snapshot.sections.size(), "thread")
         << "\n\n";
     // Which threads' generators have their details, and which could not.

@@ -20,6 +20,16 @@
 #include <cg/export.h>
 #include <cg/inspect.hpp>
 
+/// The hot path of resume and yield is inlined into the code that resumes
+/// or yields, always, not at the compiler's discretion. A switch ends with
+/// a jump, not a `ret` (which would mispredict on the return stack buffer,
+/// arch/<cpu>/switch.S), so the return address its call pushed there is
+/// never popped; if a function of cg's made that call, its own `ret` would
+/// find that stale entry and mispredict on every switch (measured: 25 ns a
+/// round trip instead of 16 when GCC stopped inlining resume into
+/// cg-bench's loop).
+#define CG_HOT_PATH [[gnu::always_inline]] inline
+
 namespace cg::detail {
 
 /// A generator's control block. Its head (ControlHead) is described here
@@ -67,9 +77,6 @@ struct ControlHead {
 
 inline ControlHead* head_of(Control* generator) noexcept { return reinterpret_cast<ControlHead*>(generator); }
 
-/// The link frame the trampoline keeps at the top of a home, in bytes.
-inline constexpr std::size_t link_frame_size = 16;
-
 /// The two per-thread fields of the Itanium C++ ABI's exception-handling
 /// globals (__cxa_eh_globals): the stack of caught exceptions and the count
 /// of exceptions in flight. Each generator keeps its own while it runs.
@@ -78,17 +85,33 @@ struct ExceptionState {
     unsigned int uncaught = 0;
 };
 
+/// Puts the yielded value into frame->yielded, for yield types not passed
+/// by bits (see passed_by_bits). `value` is the yielded argument's address.
+/// May throw (a move constructor).
+struct ResumeFrame;
+using DeliverFn = void (*)(ResumeFrame* frame, std::uintptr_t value);
+
 /// One resume in progress. It lives in the resumer's frame for the length of
 /// the resume; the generator finds it through ThreadState::current.
 struct ResumeFrame {
+    /// Why the generator runs: to go on, or to be destroyed (its yields then
+    /// throw forced_unwind); `unwind_parking`: destroyed by a resumer whose
+    /// own frames reach into its home and are parked meanwhile
+    /// (src/generator.cpp: this frame is then part of a ParkingUnwind).
+    enum class Purpose : std::uint8_t { resume, unwind, unwind_parking };
+
     Control* generator;
-    void* yielded;          ///< std::optional<Yield>*: where a yield that delivers puts its value
-    void* sent;             ///< Receive*: what the pending yield returns; null if Receive is void
-    bool unwinding = false; ///< the generator is being destroyed: its yields throw forced_unwind
-    int resumer_errno = 0;  ///< the resumer's errno, while the generator runs
+    void* yielded; ///< std::optional<Yield>*: where a delivered value goes
+    void* sent;    ///< Receive*: what the pending yield returns; null if Receive is void
+    Purpose purpose = Purpose::resume;
+    int resumer_errno = 0;                  ///< the resumer's errno, while the generator runs
     ResumeFrame* outer = nullptr;           ///< the resume that was innermost before this one
     ExceptionState resumer_exceptions = {}; ///< the resumer's, while the generator runs
+    DeliverFn deliver = nullptr;            ///< set by the yield; null: `value` is the value's bits
+    std::uintptr_t value = 0;               ///< set by the yield: the value's bits, or its address
     std::exception_ptr exception = {};      ///< set when an exception escapes the body
+
+    bool unwinding() const noexcept { return purpose != Purpose::resume; }
 };
 
 /// What cg keeps per thread.
@@ -102,17 +125,10 @@ struct ThreadState {
 // initial-exec: every access is one %fs-relative instruction, no call; the
 // cost is a few bytes of static TLS, which a library loaded at start-up (or
 // dlopen'ed while glibc's surplus lasts) can have. constinit: no TLS wrapper.
-// Named cg_thread_state for the trampoline, which reads it too.
-CG_API extern constinit thread_local ThreadState this_thread __asm__("cg_thread_state")
-    __attribute__((tls_model("initial-exec")));
+CG_API extern constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec")));
 
 /// Runs the body on the generator's home: called once, by the trampoline.
 using EntryFn = void (*)(Control* generator, ResumeFrame* first) noexcept;
-/// Puts the yielded value into frame->yielded, for yield types not passed
-/// by bits (see passed_by_bits). `value` is the yielded argument's bits if
-/// that is small and trivially copyable, else its address. May throw (a
-/// move constructor).
-using DeliverFn = void (*)(ResumeFrame* frame, std::uintptr_t value);
 
 /// What a body's type tells the core, without the type.
 struct GeneratorOps {
@@ -125,24 +141,22 @@ struct GeneratorOps {
     bool unwind_on_destroy; ///< run destructors of a suspended generator's frames (C++), or discard them (C)
 };
 
-/// What the trampoline's start and resume return: a status and, with it,
-/// the yielded value's bits (a yield passed by bits), or how low the
-/// resumer's stack would have reached (too deep).
+/// What the trampoline's start and resume return: a status and, when too
+/// deep, the resumer's saved stack pointer.
 struct SwitchResult {
     std::uintptr_t status;
     std::uintptr_t payload;
 };
-inline constexpr std::uintptr_t switch_yielded = 0;
+inline constexpr std::uintptr_t switch_yielded = 0;  ///< the value is in the ResumeFrame
 inline constexpr std::uintptr_t switch_finished = 1;
-inline constexpr std::uintptr_t switch_too_deep = 2;
-inline constexpr std::uintptr_t switch_not_suspended = 3; ///< not a suspended generator of this thread
+inline constexpr std::uintptr_t switch_too_deep = 2; ///< refused, nothing changed; payload: the resumer's sp
 
 // The trampoline (arch/<cpu>/switch.S), called directly from the inline hot
 // path below; the contracts are written above each routine there.
 extern "C" {
 CG_API SwitchResult cg_arch_start(Control* generator, ResumeFrame* frame, EntryFn entry, std::size_t headroom);
 CG_API SwitchResult cg_arch_resume(Control* generator, ResumeFrame* frame);
-CG_API ResumeFrame* cg_arch_yield(Control* generator, DeliverFn deliver, std::uintptr_t value);
+CG_API ResumeFrame* cg_arch_suspend(Control* generator, ResumeFrame* frame);
 }
 
 // The library's cold paths.
@@ -157,6 +171,9 @@ CG_API std::size_t claim_for_start(ResumeFrame& frame);
 /// After a switch that did not yield: finished, or too deep (throws
 /// resume_depth_error).
 CG_API void after_unusual_switch(ResumeFrame& frame, SwitchResult result);
+/// A yield that is not the common one (see suspend): throws the error it
+/// meets, or forced_unwind, or yields keeping the caught exceptions.
+CG_API ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value);
 CG_API ResumeFrame* current_frame() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
@@ -175,11 +192,6 @@ CG_API std::string label(const Control* generator);
 
 } // namespace cg::detail
 
-// AddressSanitizer: see src/sanitizers.hpp. Weak, so that nothing is needed
-// to link without it.
-extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size)
-    __attribute__((weak));
-
 namespace cg::detail {
 
 /// The status word, read from any thread. Relaxed: the owner part is
@@ -196,85 +208,99 @@ inline void set_status(ControlHead& generator, std::uint32_t status) noexcept
     __atomic_store_n(&generator.status, status, __ATOMIC_RELAXED);
 }
 
-inline void set_state(ControlHead& generator, State state) noexcept
+/// The bookkeeping of a switch into a generator of this thread, whose
+/// status becomes `running`: `frame` becomes the innermost resume; the
+/// generator gets its own errno back (a new one: its first resumer's, see
+/// claim_for_start) and an empty C++ exception state, the resumer's being
+/// set aside in `frame` if it has any. (Generators always leave an empty
+/// one: a yield inside a catch block keeps its own in its frame,
+/// suspend_slowly.)
+CG_HOT_PATH void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, std::uint32_t running) noexcept
 {
-    set_status(generator, (status_of(generator) & ~state_mask) | static_cast<std::uint32_t>(state));
+    frame.outer = thread.current;
+    thread.current = &frame;
+    ExceptionState& globals = *thread.exceptions;
+    if (globals.caught != nullptr || globals.uncaught != 0) [[unlikely]] {
+        frame.resumer_exceptions = globals;
+        globals = {};
+    }
+    int* error_number = thread.error_number;
+    frame.resumer_errno = *error_number;
+    *error_number = generator.saved_errno;
+    set_status(generator, running);
 }
 
-inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
+/// The bookkeeping of the switch back: the resumer's exception state, errno
+/// and innermost resume come back; the generator keeps its errno, and its
+/// status becomes `status`.
+CG_HOT_PATH void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, std::uint32_t status) noexcept
 {
-    if (&__asan_unpoison_memory_region != nullptr)
-        __asan_unpoison_memory_region(lowest, size);
-}
-
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool instrumented_by_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool instrumented_by_asan = true;
-#else
-inline constexpr bool instrumented_by_asan = false;
-#endif
-#else
-inline constexpr bool instrumented_by_asan = false;
-#endif
-
-/// The part of the home the slice and the link frame occupy. In the inline
-/// hot path only where the code around it is instrumented by ASan: frames
-/// that are not leave no poison (the library's own cold paths always do
-/// this, src/sanitizers.hpp).
-inline void forget_home_poison(const ControlHead& generator) noexcept
-{
-    if (instrumented_by_asan)
-        forget_stack_poison(generator.slice_top - generator.slice_size, generator.slice_size + link_frame_size);
+    if (frame.resumer_exceptions.caught != nullptr || frame.resumer_exceptions.uncaught != 0) [[unlikely]]
+        *thread.exceptions = frame.resumer_exceptions;
+    int* error_number = thread.error_number;
+    generator.saved_errno = *error_number;
+    *error_number = frame.resumer_errno;
+    thread.current = frame.outer;
+    set_status(generator, status);
 }
 
 /// Resumes frame.generator until it yields (true; for a yield type passed
 /// by bits, `bits` then holds the value) or finishes (false). A suspended
-/// generator of this thread is resumed by the trampoline alone, which does
-/// the bookkeeping (innermost resume, each side's exception state and
-/// errno) with registers it has saved anyway, and comes back here by a jump:
-/// no library call, no `ret` to mispredict, little for the caller to keep in
-/// registers. Throws cg::error for misuse.
-inline bool resume(ResumeFrame& frame, std::uintptr_t& bits)
+/// generator of this thread is resumed with no library call: the
+/// bookkeeping here, then the trampoline, which jumps into it. Calling
+/// the trampoline from this inline code also makes a generator's home lie
+/// `headroom` below the frame of the call site that first resumed it, so
+/// later resumes from the same site are never too deep. Throws cg::error
+/// for misuse.
+CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
 {
-    if (instrumented_by_asan && frame.generator != nullptr &&
-        (status_of(*head_of(frame.generator)) & state_mask) == static_cast<std::uint32_t>(State::suspended))
-        forget_home_poison(*head_of(frame.generator));
-    SwitchResult result = cg_arch_resume(frame.generator, &frame);
-    if (result.status == switch_not_suspended) [[unlikely]] {
+    ThreadState& thread = this_thread;
+    Control* generator = frame.generator;
+    std::uint32_t owner = thread.number;
+    SwitchResult result;
+    if (generator != nullptr && status_of(*head_of(generator)) == status_of(owner, State::suspended)) [[likely]] {
+        enter(thread, frame, *head_of(generator), status_of(owner, State::running));
+        result = cg_arch_resume(generator, &frame);
+    } else {
         std::size_t headroom = claim_for_start(frame); // or throws why not
-        // From this frame, as cg_arch_resume is: the home's top is then
-        // `headroom` below where later resumes from the same call site stand.
-        result = cg_arch_start(frame.generator, &frame, head_of(frame.generator)->ops->entry, headroom);
+        owner = thread.number;                         // now that it has one
+        enter(thread, frame, *head_of(generator), status_of(owner, State::running));
+        result = cg_arch_start(generator, &frame, head_of(generator)->ops->entry, headroom);
     }
-    if (result.status != switch_yielded) [[unlikely]] {
+    bool yielded = result.status == switch_yielded;
+    leave(thread, frame, *head_of(generator),
+          status_of(owner, yielded || result.status == switch_too_deep ? State::suspended : State::finished));
+    if (!yielded) [[unlikely]] {
         after_unusual_switch(frame, result);
         return false;
     }
-    forget_home_poison(*head_of(frame.generator));
-    bits = result.payload;
+    bits = frame.value;
     return true;
 }
 
 /// Suspends the running `generator`, handing `value` to deliver (or, if
 /// deliver is null, to the resumer as bits); returns the ResumeFrame of the
 /// resume that continues it, or null (nothing done) when the slice buffer
-/// could not grow. The trampoline itself tells the
-/// common case (the innermost generator, not being unwound, holding no
-/// caught exception) from the others, which it hands to the library: the
-/// yielding frame then keeps nothing but its own values, which keeps the
-/// slice of a generator of ints at 32 bytes.
-inline ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
+/// could not grow. The common case (the innermost generator, not being
+/// unwound, holding no caught exception) goes straight to the trampoline;
+/// the others to the library.
+CG_HOT_PATH ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
-    return cg_arch_yield(generator, deliver, value);
+    ThreadState& thread = this_thread;
+    ResumeFrame* frame = thread.current;
+    if (frame == nullptr || frame->generator != generator || frame->unwinding() ||
+        thread.exceptions->caught != nullptr || thread.exceptions->uncaught != 0) [[unlikely]]
+        return suspend_slowly(generator, deliver, value);
+    frame->deliver = deliver;
+    frame->value = value;
+    return cg_arch_suspend(generator, frame);
 }
 
-/// Small trivially copyable values travel in a register, not through
-/// their address: as the argument of a yield, so that the yielding frame
-/// need not keep it in memory (which keeps the slice of a generator of ints
-/// at 32 bytes); and as the yielded value, which the trampoline hands the
-/// resumer in a register, so that no delivery function is called at all.
+/// Small trivially copyable values travel as bits, not through their
+/// address: as the argument of a yield, so that the yielding frame need not
+/// keep it in memory (which keeps the slice of a generator of ints at 32
+/// bytes); and as the yielded value, which the yield leaves in the
+/// ResumeFrame for the resumer, so that no delivery function is called.
 template <class Value>
 inline constexpr bool passed_by_bits = std::is_trivially_copyable_v<std::remove_cvref_t<Value>> &&
                                        !std::is_array_v<std::remove_cvref_t<Value>> &&
@@ -316,7 +342,7 @@ void deliver(ResumeFrame* frame, std::uintptr_t value)
 /// std::optional only once the slice buffer is known to be large enough, so
 /// a std::bad_alloc from growing it leaves `value` untouched.
 template <class Yield, class Receive, class Value>
-Receive yield_from(Control* generator, Value&& value)
+CG_HOT_PATH Receive yield_from(Control* generator, Value&& value)
 {
     ResumeFrame* next;
     if constexpr (passed_by_bits<Yield>) {
@@ -327,7 +353,7 @@ Receive yield_from(Control* generator, Value&& value)
     }
     if (next == nullptr) [[unlikely]]
         throw_bad_alloc();
-    if (next->unwinding) [[unlikely]]
+    if (next->unwinding()) [[unlikely]]
         throw_forced_unwind();
     if constexpr (!std::is_void_v<Receive>)
         return std::move(*static_cast<Receive*>(next->sent));

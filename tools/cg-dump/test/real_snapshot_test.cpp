@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <cg/inspect.hpp>
 
@@ -61,12 +63,43 @@ TEST_CASE("cg-dump shows a snapshot the library wrote", "[real]")
     REQUIRE(parsed.sections.size() == 1);
     REQUIRE(parsed.sections[0].records.size() == 4);
 
+    SECTION("the format: this CPU, its registers, where each generator resumes")
+    {
+        CHECK(parsed.version == 2);
+        utsname host;
+        REQUIRE(::uname(&host) == 0);
+        CHECK(parsed.architecture == host.machine);
+#if defined(__x86_64__)
+        CHECK(parsed.register_names ==
+              std::vector<std::string>{"rbx", "rbp", "r12", "r13", "r14", "r15", "mxcsr", "x87_control"});
+#endif
+        std::size_t suspended = 0;
+        for (const cg_dump::Record& record : parsed.sections[0].records) {
+            INFO(record.label);
+            CHECK(record.registers.size() == parsed.register_names.size());
+            if (!record.has_details())
+                continue;
+            ++suspended;
+            // The innermost frame is where the generator resumes.
+            REQUIRE_FALSE(record.frames.empty());
+            CHECK(record.frames[0].pc == record.resume_pc);
+            CHECK(record.frames[0].sp == record.resume_sp);
+#if defined(__x86_64__)
+            // On amd64 the yield's call pushed the resume pc at the slice's bottom.
+            CHECK(cg_dump::little_endian(record.slice.substr(0, 8)) == record.resume_pc);
+            CHECK(record.resume_sp == record.slice_bottom() + 8);
+#endif
+        }
+        CHECK(suspended == 3);
+    }
+
     SECTION("the summary: labels, states, where each waits")
     {
         cg_dump_test::Run run = run_cg_dump({snapshot.path()});
         CAPTURE(run.out, run.err);
         REQUIRE(run.exit_code == 0);
         CHECK(has(run.out, "snapshot of pid " + std::to_string(::getpid()) + " at "));
+        CHECK(has(run.out, "arch        " + parsed.architecture + "\n"));
         CHECK(has(run.out, "4 generators in 1 thread\n"));
         CHECK(has(run.out, "thread " + std::to_string(parsed.sections[0].thread) + ": 4 generators, complete\n"));
         for (const char* label : {"worker 0", "worker 1", "worker 2"}) {
@@ -105,9 +138,15 @@ TEST_CASE("cg-dump shows a snapshot the library wrote", "[real]")
         CAPTURE(run.out, run.err);
         REQUIRE(run.exit_code == 0);
         CHECK(has(run.out, "saved registers (control block):\n"));
-        for (const char* name : {"rbx", "rbp", "r12", "r13", "r14", "r15", "mxcsr", "x87 cw"})
-            CHECK(has(run.out, std::string("\n  ") + name + " "));
+        REQUIRE_FALSE(worker.frames.empty());
+        CHECK(has(run.out, "\nresumes at pc " + cg_dump::hex(worker.resume_pc) + " " +
+                               cg_dump::function_and_offset(worker.frames[0].function, worker.frames[0].offset) +
+                               ", sp " + cg_dump::hex(worker.resume_sp)));
+        for (const std::string& name : parsed.register_names)
+            CHECK(has(run.out, "\n  " + name + " "));
+#if defined(__x86_64__)
         CHECK(has(run.out, "the yield's return address -> "));
+#endif
         CHECK(has(run.out, "return address -> waiting_for_work+0x")); // the yield's, unless -O0 kept cg's frames
         CHECK(has(run.out, "return address -> descending+0x"));
         CHECK(has(run.out, "-> slice+0x"));
@@ -136,13 +175,16 @@ TEST_CASE("cg-dump shows a snapshot the library wrote", "[real]")
         CHECK(has(run.out, "3  waiting_for_work"));
     }
 
-    SECTION("JSON: valid, with the labels")
+    SECTION("JSON: valid, with the labels and the registers by name")
     {
         cg_dump_test::Run run = run_cg_dump({"--json", snapshot.path()});
         CAPTURE(run.err);
         REQUIRE(run.exit_code == 0);
         for (const char* label : {"\"worker 0\"", "\"worker 2\"", "\"never started\""})
             CHECK(has(run.out, label));
+        CHECK(has(run.out, "\"architecture\": \"" + parsed.architecture + "\","));
+        for (const std::string& name : parsed.register_names)
+            CHECK(has(run.out, "\n            \"" + name + "\": \"0x"));
         CHECK(has(run.out, "\"function\": \"waiting_for_work\""));
         std::optional<bool> valid = cg_dump_test::valid_json(run.out);
         if (!valid)

@@ -2,9 +2,7 @@
 // (sample_file.hpp).
 #include "sample_file.hpp"
 
-#include <algorithm>
 #include <initializer_list>
-#include <iterator>
 
 namespace cg_dump_test {
 namespace {
@@ -33,15 +31,27 @@ struct Generator {
     std::string label;
     std::uint64_t slice_top = 0;
     std::uint32_t capacity = 0;
-    std::uint64_t registers[6] = {};
-    std::uint32_t mxcsr = 0;
-    std::uint16_t x87_control = 0;
+    std::uint64_t resume_pc = 0, resume_sp = 0; // version 2 only
+    std::vector<std::uint64_t> registers{};     // as the header names them; 0 where missing
     std::string slice{};
     std::vector<Frame> frames{};
     std::vector<Symbol> symbols{};
 };
 
-void put_record(Encoder& out, const Generator& generator, std::size_t padding)
+/// Version 1's fixed register fields: six words, then mxcsr, x87_control
+/// and the unused u16.
+void put_v1_registers(Encoder& out, const std::vector<std::uint64_t>& registers)
+{
+    auto value = [&](std::size_t i) { return i < registers.size() ? registers[i] : 0; };
+    for (std::size_t i = 0; i < 6; ++i)
+        out.put(value(i));
+    out.put(static_cast<std::uint32_t>(value(6)));
+    out.put(static_cast<std::uint16_t>(value(7)));
+    out.put(std::uint16_t{0});
+}
+
+void put_record(Encoder& out, std::uint32_t version, std::size_t register_count, const Generator& generator,
+                std::size_t padding)
 {
     out.mark("record_bytes");
     std::size_t start = out.size();
@@ -56,11 +66,16 @@ void put_record(Encoder& out, const Generator& generator, std::size_t padding)
     out.mark("slice_size");
     out.put(static_cast<std::uint32_t>(generator.slice.size()));
     out.put(generator.capacity);
-    for (std::uint64_t value : generator.registers)
-        out.put(value);
-    out.put(generator.mxcsr);
-    out.put(generator.x87_control);
-    out.put(std::uint16_t{0});
+    if (version == 1) {
+        put_v1_registers(out, generator.registers);
+    } else {
+        out.mark("resume_pc");
+        out.put(generator.resume_pc);
+        out.put(generator.resume_sp);
+        out.mark("registers");
+        for (std::size_t i = 0; i < register_count; ++i)
+            out.put(i < generator.registers.size() ? generator.registers[i] : std::uint64_t{0});
+    }
     out.mark("slice");
     out.raw(generator.slice);
     out.mark("frame_count");
@@ -84,8 +99,8 @@ void put_record(Encoder& out, const Generator& generator, std::size_t padding)
 }
 
 /// `padding` after the first record of the section.
-void put_section(Encoder& out, std::uint32_t thread, std::uint32_t flags, const std::vector<Generator>& generators,
-                 std::size_t padding = 0)
+void put_section(Encoder& out, std::uint32_t version, std::size_t register_count, std::uint32_t thread,
+                 std::uint32_t flags, const std::vector<Generator>& generators, std::size_t padding = 0)
 {
     std::size_t start = out.size();
     out.mark("tag");
@@ -98,7 +113,7 @@ void put_section(Encoder& out, std::uint32_t thread, std::uint32_t flags, const 
     out.put(std::uint64_t{0}); // patched below
     std::size_t records = out.size();
     for (const Generator& generator : generators) {
-        put_record(out, generator, padding);
+        put_record(out, version, register_count, generator, padding);
         padding = 0;
     }
     out.patch(start + 16, static_cast<std::uint64_t>(out.size() - records));
@@ -112,16 +127,18 @@ std::string words(std::initializer_list<std::uint64_t> values)
     return out.bytes();
 }
 
-Generator reader(const std::string& label)
+/// Generator 0x1000 as amd64 leaves it: the yield's return address at the
+/// slice's bottom, frame #1's just below its sp, callee-saved registers
+/// and the SSE and x87 control words in the control block.
+Generator x86_64_reader(const std::string& label)
 {
     using namespace sample;
     Generator generator{0x1000, suspended, cpp, details, label};
     generator.slice_top = slice_top;
     generator.capacity = capacity;
-    std::uint64_t registers[6] = {1, rbp, 3, 4, 5, 6};
-    std::copy(std::begin(registers), std::end(registers), generator.registers);
-    generator.mxcsr = 0x1f80;
-    generator.x87_control = 0x37f;
+    generator.resume_pc = waits_here;
+    generator.resume_sp = slice_bottom + 8;
+    generator.registers = {1, rbp, 3, 4, 5, 6, mxcsr, x87_control};
     // The yield's return address; a pointer to slice+0x28; the generator's
     // own id; frame #1's return address; two plain words.
     generator.slice = words({waits_here, slice_bottom + 0x28, 0x1000, calls_it, 0, 0x123456789});
@@ -131,14 +148,44 @@ Generator reader(const std::string& label)
     return generator;
 }
 
+/// Generator 0x1000 as aarch64 leaves it: the resume pc in x30 (not in the
+/// slice), sp at the slice's bottom, where waits_here's frame record holds
+/// the caller's x29 and x30.
+Generator aarch64_reader(const std::string& label)
+{
+    using namespace sample;
+    Generator generator{0x1000, suspended, cpp, details, label};
+    generator.slice_top = slice_top;
+    generator.capacity = capacity;
+    generator.resume_pc = waits_here;
+    generator.resume_sp = slice_bottom;
+    // x19..x28 hold 0x19..0x28; x29 x30 sp; d8..d15 hold 1.0..8.0; fpcr.
+    generator.registers = {0x19, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, x29, waits_here, slice_bottom,
+                           d8, 0x4000000000000000, 0x4008000000000000, 0x4010000000000000, 0x4014000000000000,
+                           0x4018000000000000, 0x401c000000000000, d15, fpcr};
+    // waits_here's frame record: calls_it's x29 (its frame record, at
+    // slice+0x20) and x30 (the return address into calls_it); two words of
+    // waits_here's locals: the generator's own id and 0; calls_it's frame
+    // record: x29 0 (the outermost frame) and an x30 no symbol names.
+    generator.slice = words({slice_bottom + 0x20, calls_it, 0x1000, 0, 0, 0x123456789});
+    generator.frames = {{waits_here, slice_bottom, 0x10, "waits_here"},
+                        {calls_it, slice_bottom + 0x20, 0x20, "calls_it"}};
+    generator.symbols = {{calls_it, 0x20, "calls_it"}};
+    return generator;
+}
+
 } // namespace
 
 SampleFile sample_file(const SampleOptions& options)
 {
+    std::uint32_t version = options.writer == Writer::x86_64_v1 ? 1 : 2;
+    bool aarch64 = options.writer == Writer::aarch64;
+    const std::vector<std::string>& register_names = aarch64 ? sample::aarch64_registers : sample::x86_64_registers;
+
     Encoder out;
     out.raw(std::string_view(magic, sizeof magic));
     out.mark("version");
-    out.put(std::uint32_t{1});
+    out.put(version);
     out.mark("header_bytes");
     out.put(std::uint32_t{0}); // patched below
     out.put(sample::pid);
@@ -146,20 +193,36 @@ SampleFile sample_file(const SampleOptions& options)
     out.mark("executable");
     out.string(sample::executable);
     out.string(sample::build_id);
+    if (version == 2) {
+        out.mark("architecture");
+        out.string(aarch64 ? "aarch64" : "x86_64");
+        out.mark("register_count");
+        out.put(static_cast<std::uint32_t>(register_names.size()));
+        out.mark("register_name");
+        for (const std::string& name : register_names)
+            out.string(name);
+    }
     out.raw(std::string(options.header_padding, '\x5a'));
     out.patch(out.fields().at("header_bytes"), static_cast<std::uint32_t>(out.size()));
     std::vector<std::size_t> boundaries{out.size()};
 
-    put_section(out, 1, complete, {reader(options.first_label), Generator{0x2000, not_started, c, 0, ""}},
+    std::size_t count = register_names.size();
+    Generator reader = aarch64 ? aarch64_reader(options.first_label) : x86_64_reader(options.first_label);
+    put_section(out, version, count, 1, complete, {reader, Generator{0x2000, not_started, c, 0, ""}},
                 options.first_record_padding);
     boundaries.push_back(out.size());
     Generator exited{0x3000, suspended, cpp, details, sample::odd_label};
-    exited.slice_top = 0x7ffd0000'2000;
+    exited.slice_top = sample::exited_slice_top;
     exited.capacity = 16;
-    exited.slice = std::string(sample::exited_slice_size, '\x11');
-    put_section(out, 2, complete | thread_exited, {exited});
+    exited.slice = std::string(options.exited_slice_size, '\x11');
+    // On amd64 the slice's first word (if it has one) and the sp above it;
+    // on aarch64 x30 and sp, from the control block.
+    std::uint64_t exited_bottom = sample::exited_slice_top - options.exited_slice_size;
+    exited.resume_pc = aarch64 ? sample::waits_here : options.exited_slice_size >= 8 ? 0x1111111111111111 : 0;
+    exited.resume_sp = exited_bottom + (aarch64 ? 0 : 8);
+    put_section(out, version, count, 2, complete | thread_exited, {exited});
     boundaries.push_back(out.size());
-    put_section(out, 3, 0, {Generator{0x4000, suspended, cpp, 0, "silent"}});
+    put_section(out, version, count, 3, 0, {Generator{0x4000, suspended, cpp, 0, "silent"}});
     boundaries.push_back(out.size());
     return {out.bytes(), out.fields(), boundaries};
 }

@@ -1,7 +1,8 @@
 // write_seeds.cpp - write-seeds DIR: snapshots for fuzz.sh to start from.
 // Real ones the library writes of this process (various numbers of
 // generators, labels and depths, every kind of section), and the tests'
-// sample file with the room a later format version might take.
+// sample files: amd64's with and without the room a later format version
+// might take, format version 1's, and aarch64's (the reader's other paths).
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -69,11 +70,15 @@ int main(int argc, char** argv)
     ++written;
     cg_destroy(left_behind);
 
-    for (std::size_t padding : {0, 9}) {
-        std::ofstream(seed("sample-padding-" + std::to_string(padding)), std::ios::binary)
-            << cg_dump_test::sample_file({.header_padding = padding, .first_record_padding = padding}).bytes;
+    auto sample = [&](const std::string& name, const cg_dump_test::SampleOptions& options) {
+        std::ofstream(seed("sample-" + name), std::ios::binary) << cg_dump_test::sample_file(options).bytes;
         ++written;
-    }
+    };
+    using cg_dump_test::Writer;
+    for (std::size_t padding : {0, 9})
+        sample("padding-" + std::to_string(padding), {.header_padding = padding, .first_record_padding = padding});
+    sample("v1", {.writer = Writer::x86_64_v1});
+    sample("aarch64", {.writer = Writer::aarch64});
     std::printf("write-seeds: %d snapshots in %s\n", written, dir.c_str());
     return 0;
 }

@@ -1,0 +1,77 @@
+/*
+ * trampoline.h - what the portable core and every arch/<cpu>/switch.S agree
+ * on. Included by the assembly (so: only #defines outside C++) and by the
+ * core, which checks each value against its C++ definition (control.hpp).
+ *
+ * A trampoline does only what is about the CPU: it saves and loads the
+ * callee-saved registers and the floating-point control state, moves the
+ * stack pointer, keeps the link frame at the top of a home, and says how to
+ * unwind through itself. For everything else it calls the core, always
+ * with the stack pointer already below every byte the call may write:
+ *
+ *   cg_core_save_slice(ctl, bottom, frame)
+ *                                        yield: buffer policy, hand the
+ *                                        value over, copy the slice out;
+ *                                        returns the resumer's saved sp
+ *                                        (read from the link frame), or
+ *                                        null: no memory, nothing changed
+ *   cg_core_restore_slice(ctl, resumer)  resume: check the resumer stays
+ *                                        above the home (or park its frames
+ *                                        for a destroy), copy the slice in;
+ *                                        false: too deep, nothing changed
+ *   cg_core_entry_returned()             the generator's entry returned,
+ *                                        sp at the resumer's saved sp:
+ *                                        put parked frames back
+ *
+ * One case the trampoline copies itself, to spare two calls on the hot
+ * path: a slice in the control block's inline bytes (capacity at most
+ * CG_INLINE_CAPACITY, a slice that fits them, a resumer above the home)
+ * with no value to deliver (the frame's deliver is null), unless the core
+ * asks to copy every slice (cg_core_copies_every_slice: debug builds, which
+ * check the switch's invariants before each copy, and programs under ASan,
+ * whose poison each copy must clear). Such a slice needs no buffer policy:
+ * inline bytes never shrink, and a slice that does not fit goes to the core.
+ *
+ * The core does the bookkeeping (states, owners, errno, C++ exception
+ * state, the chain of resumes) before and after calling the trampoline.
+ */
+#ifndef CG_TRAMPOLINE_H
+#define CG_TRAMPOLINE_H
+
+/* The fields of the control block (struct cg::detail::ControlHead, then
+ * the saved registers) that a trampoline reads or writes. */
+#define CG_CONTROL_SLICE_TOP 8   /* char*: the link frame's lowest address; written by start */
+#define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes of the saved slice */
+#define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes its buffer holds */
+#define CG_CONTROL_REGISTERS 32  /* struct cg_arch_registers (arch/<cpu>/frame_layout.h), then
+                                    the inline bytes (CG_CONTROL_INLINE_BYTES, there too) */
+#define CG_INLINE_CAPACITY 32    /* bytes of slice the control block holds itself */
+
+/* The field of a resume in progress (struct cg::detail::ResumeFrame) that a
+ * trampoline reads. */
+#define CG_FRAME_DELIVER 56 /* DeliverFn: null when the value travels as bits */
+
+/* What cg_arch_start and cg_arch_resume return (SwitchResult::status). */
+#define CG_SWITCH_YIELDED 0  /* the generator yielded; the value is in its ResumeFrame */
+#define CG_SWITCH_FINISHED 1 /* its entry returned */
+#define CG_SWITCH_TOO_DEEP 2 /* refused: the resumer reaches into the home; payload = its saved sp */
+
+#ifdef __cplusplus
+namespace cg::detail {
+struct Control;
+struct ResumeFrame;
+} // namespace cg::detail
+extern "C" {
+/* The core's side (src/trampoline.cpp), called by the trampoline only. */
+char* cg_core_save_slice(cg::detail::Control* generator, char* bottom, cg::detail::ResumeFrame* frame);
+bool cg_core_restore_slice(cg::detail::Control* generator, char* resumer_sp) noexcept;
+void cg_core_entry_returned() noexcept;
+/* Nonzero: every slice goes through the core (set once, at load). */
+extern const unsigned char cg_core_copies_every_slice;
+/* The return address in every link frame: a backtrace of a suspended
+ * generator ends there. */
+extern const char cg_arch_entry_return[];
+}
+#endif
+
+#endif
