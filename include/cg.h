@@ -65,7 +65,8 @@ CG_API cg_t* cg_create(void* fun, uintptr_t arg1, uintptr_t arg2);
 
 /* Sets the headroom: how far below the first resumer's stack pointer the
  * generator's home begins, which is how much deeper later resumes may come
- * from (default 512 bytes, see README.md). Only before the first resume.
+ * from (default 512 bytes, 2048 in a program running under AddressSanitizer,
+ * see README.md). Only before the first resume.
  * Returns CG_OK, CG_EINVAL (null, or more than 64 MiB) or CG_ERUNNING
  * (already started). */
 CG_API int cg_set_headroom(cg_t* co, size_t bytes);

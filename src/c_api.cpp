@@ -20,6 +20,7 @@
 
 #include "control.hpp"
 #include "errors.hpp"
+#include "sanitizers.hpp"
 
 struct cg_generator; // only ever a cg::detail::Control
 
@@ -132,7 +133,9 @@ cg_t* cg_create(void* fun, uintptr_t arg1, uintptr_t arg2)
     if (fun == nullptr)
         return nullptr;
     try {
-        Control* generator = create(c_ops, cg::default_headroom);
+        // The C functions it runs are compiled with ASan if the program runs
+        // under it.
+        Control* generator = create(c_ops, poison_to_forget() ? asan_headroom : plain_headroom);
         ::new (body_of(generator)) CBody{reinterpret_cast<CFunction>(fun), arg1, arg2};
         return reinterpret_cast<cg_t*>(generator);
     } catch (const std::bad_alloc&) {

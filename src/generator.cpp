@@ -40,25 +40,25 @@ void after_finish(Control& generator) noexcept
 // Its saved exception state lives in this frame, so inside the slice: a
 // generator that yields inside a catch block costs its own stack, not every
 // generator a field. Not inlined, not a tail call.
-[[gnu::noinline]] ResumeFrame* suspend_keeping_exceptions(ThreadState& thread, Control* generator, ResumeFrame* frame,
-                                                          DeliverFn deliver, std::uintptr_t value)
+[[gnu::noinline]] ResumeFrame* suspend_keeping_exceptions(Control* generator, ResumeFrame* frame, DeliverFn deliver,
+                                                          std::uintptr_t value)
 {
-    ExceptionState own = std::exchange(*thread.exceptions, ExceptionState{}); // a generator leaves none (enter)
+    ExceptionState own = std::exchange(*this_thread.exceptions, ExceptionState{}); // a generator leaves none (enter)
     frame->deliver = deliver;
     frame->value = value;
     ResumeFrame* next = cg_arch_suspend(generator, frame);
-    *thread.exceptions = own; // resumed, with none; or not suspended at all
+    *this_thread.exceptions = own; // resumed, with none; or not suspended at all
     return next;
 }
 
 /// One switch into a suspended generator being destroyed, from the library.
-SwitchResult resume_to_unwind(ThreadState& thread, ResumeFrame& frame) noexcept
+SwitchResult resume_to_unwind(ResumeFrame& frame) noexcept
 {
     ControlHead& head = *head_of(frame.generator);
-    enter(thread, frame, head, status_of(thread.number, State::running));
+    enter(frame, head, status_of(this_thread.number, State::running));
     SwitchResult result = cg_arch_resume(frame.generator, &frame);
     State after = result.status == switch_finished ? State::finished : State::suspended;
-    leave(thread, frame, head, status_of(thread.number, after));
+    leave(frame, head, status_of(this_thread.number, after));
     return result;
 }
 
@@ -67,10 +67,10 @@ SwitchResult resume_to_unwind(ThreadState& thread, ResumeFrame& frame) noexcept
 /// catches before returning. If the destroyer's own frames reach into the
 /// home, they are parked meanwhile (parking.hpp): the resume in progress
 /// then lives on the heap with room for them.
-void unwind(ThreadState& thread, Control& generator) noexcept
+void unwind(Control& generator) noexcept
 {
     ResumeFrame frame{&generator, nullptr, nullptr, ResumeFrame::Purpose::unwind};
-    SwitchResult result = resume_to_unwind(thread, frame);
+    SwitchResult result = resume_to_unwind(frame);
     while (result.status == switch_too_deep) {
         // A little more than reported: the call below may sit a little deeper.
         auto parked = static_cast<std::size_t>(home_top(generator) - reinterpret_cast<char*>(result.payload));
@@ -81,7 +81,7 @@ void unwind(ThreadState& thread, Control& generator) noexcept
             fatal("out of memory destroying a suspended generator from deeper than its home");
         auto* parking = ::new (memory)
             ParkingUnwind{ResumeFrame{&generator, nullptr, nullptr, ResumeFrame::Purpose::unwind_parking}, capacity};
-        result = resume_to_unwind(thread, *parking);
+        result = resume_to_unwind(*parking);
         parking->~ParkingUnwind();
         deallocate(memory, size);
     }
@@ -146,7 +146,7 @@ void destroy(Control* generator) noexcept
     if (state == State::running)
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
     if (needs_unwinding)
-        unwind(this_thread, g);
+        unwind(g);
     // Out of the registry before the buffer goes: a snapshot of its owner
     // may be reading it (a suspended C generator destroyed on another thread).
     remove_from_registry(g);
@@ -187,13 +187,12 @@ void after_unusual_switch(ResumeFrame& frame, SwitchResult result)
 
 ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
-    ThreadState& thread = this_thread;
-    ResumeFrame* frame = thread.current;
+    ResumeFrame* frame = this_thread.current;
     if (frame == nullptr || frame->generator != generator)
         throw_yield_outside(frame);
     if (frame->unwinding())
         throw forced_unwind{};
-    return suspend_keeping_exceptions(thread, generator, frame, deliver, value);
+    return suspend_keeping_exceptions(generator, frame, deliver, value);
 }
 
 ResumeFrame* current_frame() noexcept { return this_thread.current; }

@@ -21,20 +21,19 @@ std::atomic<std::uint32_t> next_thread_number{1};
 
 ThreadState& numbered_thread() noexcept
 {
-    ThreadState& thread = this_thread;
-    if (thread.number == 0) {
+    if (this_thread.number == 0) {
         // The first two fields of __cxa_eh_globals are fixed by the Itanium
         // C++ ABI: the caught-exception stack and the uncaught count.
-        thread.exceptions = reinterpret_cast<ExceptionState*>(abi::__cxa_get_globals());
-        thread.error_number = &errno;
+        this_thread.exceptions = reinterpret_cast<ExceptionState*>(abi::__cxa_get_globals());
+        this_thread.error_number = &errno;
         std::uint32_t number = next_thread_number.load(std::memory_order_relaxed);
         do
             if (number >= unowned)
-                return thread; // out of numbers: stays 0
+                return this_thread; // out of numbers: stays 0
         while (!next_thread_number.compare_exchange_weak(number, number + 1, std::memory_order_relaxed));
-        thread.number = number;
+        this_thread.number = number;
     }
-    return thread;
+    return this_thread;
 }
 
 char* thread_stack_top() noexcept

@@ -31,9 +31,20 @@ constexpr std::size_t deep = 8192;
             FAIL("a deep frame's locals changed across a yield");
 }
 
-/// What a buffer may hold after shrinking for `slice`: 1.5 times it,
-/// rounded to 16, or the 32 inline bytes.
-std::size_t shrunk_capacity(std::size_t slice) { return std::max<std::size_t>(32, (slice + slice / 2 + 15) / 16 * 16); }
+/// As yield_from_depth, with cg::yield.
+[[gnu::noinline]] void yield_freely_from_depth(int value, std::size_t bytes)
+{
+    auto* locals = static_cast<unsigned char*>(__builtin_alloca(bytes));
+    std::memset(locals, value & 0xff, bytes);
+    cg::yield(value);
+    for (std::size_t i = 0; i < bytes; ++i)
+        if (locals[i] != (value & 0xff))
+            FAIL("a deep frame's locals changed across a yield");
+}
+
+/// What a buffer holds after shrinking for `slice`: the 32 inline bytes if
+/// it fits there, else 1.5 times it, rounded to 16.
+std::size_t shrunk_capacity(std::size_t slice) { return slice <= 32 ? 32 : (slice + slice / 2 + 15) / 16 * 16; }
 
 /// Yields 0 shallow, 1 from `deep` bytes down, then 2, 3, ... shallow; its
 /// own locals must survive all of it.
@@ -66,13 +77,40 @@ TEST_CASE("a buffer grown for a deep yield shrinks at the second shallow yield a
     CHECK(g.buffer_capacity() == grown);
     REQUIRE(g.next() == 3); // the second gives the excess back
     CHECK(g.buffer_capacity() < grown);
-    CHECK(g.buffer_capacity() >= g.slice_size());
-    CHECK(g.buffer_capacity() <= shrunk_capacity(g.slice_size()));
+    CHECK(g.buffer_capacity() == shrunk_capacity(g.slice_size()));
 
     std::size_t made = cg_test::allocations_made();
     for (int i = 4; i < 100; ++i) // and then stays as it is
         REQUIRE(g.next() == i);
     CHECK(cg_test::allocations_made() == made);
+}
+
+TEST_CASE("a minimal generator's buffer goes back to the inline bytes, not to the heap", "[buffer_policy]")
+{
+    std::size_t before = cg_test::outstanding_allocations();
+    {
+        // cg::yield needs no handle, which keeps the body's frame as small
+        // as the README's minimal generator's.
+        CopyGenerator<int> g([]() {
+            yield_freely_from_depth(0, deep);
+            for (int i = 1;; ++i)
+                cg::yield(i);
+        });
+        REQUIRE(g.next() == 0);
+        REQUIRE(g.buffer_capacity() >= deep);
+        REQUIRE(g.next() == 1);
+        REQUIRE(g.next() == 2);
+        INFO("slice " << g.slice_size() << ", capacity " << g.buffer_capacity());
+        if (cg_test::lean_frames)
+            REQUIRE(g.slice_size() <= 32); // the README's minimal generator: the case is reached
+        REQUIRE(g.buffer_capacity() == shrunk_capacity(g.slice_size()));
+        if (g.slice_size() <= 32)
+            REQUIRE(cg_test::outstanding_allocations() == before + 1); // the control block alone
+        for (int i = 3; i < 50; ++i)
+            REQUIRE(g.next() == i);
+        REQUIRE(g.buffer_capacity() == shrunk_capacity(g.slice_size()));
+    }
+    REQUIRE(cg_test::outstanding_allocations() == before);
 }
 
 TEST_CASE("a generator whose depth alternates keeps its buffer", "[buffer_policy]")

@@ -90,27 +90,176 @@ TEST_CASE("never-started and finished generators free everything", "[destruction
     REQUIRE(cg_test::outstanding_allocations() == before);
 }
 
-TEST_CASE("a generator destroyed from deeper than its home is unwound", "[destruction]")
+namespace {
+
+// Destroying from below the home's top: the destroyer's own frames reach
+// into the generator's home, so they are parked on the heap while the
+// generator unwinds there, and put back. Every slice class the copies
+// distinguish (src/slice_copy.hpp, arch/<cpu>/switch.S) on both sides of
+// that: the control block's inline bytes, a small heap buffer, a large one
+// (aligned vector stores), from just below the home's top to far below it,
+// with no headroom and the default one, from the main program and from
+// inside another generator.
+
+enum class SliceClass { inline_bytes, small_heap, large_heap };
+
+const char* name(SliceClass kind)
 {
-    // Its home reaches into the destroyer's frames: they are parked while it
-    // unwinds and put back afterwards.
-    REQUIRE(Tracked::alive == 0);
-    std::optional<CopyGenerator<int>> generator;
-    generator.emplace([](Yielder<int>& y) { hold_and_yield(y, 10); });
-    REQUIRE(generator->next() == 10);
-    REQUIRE(generator->next() == 9);
-    cg_test::at_depth(cg::default_headroom + 4096, [&] {
-        std::string destroyer_local = "the destroyer's own frame";
-        char pattern[1000];
-        for (int i = 0; i < 1000; ++i)
-            pattern[i] = static_cast<char>(i);
-        generator.reset();
+    switch (kind) {
+    case SliceClass::inline_bytes: return "inline bytes";
+    case SliceClass::small_heap: return "small heap buffer";
+    case SliceClass::large_heap: return "large heap buffer";
+    }
+    return "?";
+}
+
+/// Locals a body keeps across its yields for each class; 0: none at all.
+std::size_t live_bytes(SliceClass kind)
+{
+    return kind == SliceClass::inline_bytes ? 0 : kind == SliceClass::small_heap ? 160 : 3000;
+}
+
+[[gnu::noinline]] void yield_holding(Yielder<int>& y, std::size_t bytes)
+{
+    Tracked held(-1);
+    auto* locals = static_cast<unsigned char*>(__builtin_alloca(bytes));
+    for (std::size_t i = 0; i < bytes; ++i)
+        locals[i] = static_cast<unsigned char>(i * 13);
+    for (int i = 0;; ++i) {
+        y.yield(i);
+        for (std::size_t b = 0; b < bytes; ++b)
+            REQUIRE(locals[b] == static_cast<unsigned char>(b * 13));
+    }
+}
+
+/// A generator of the class: for the inline bytes a minimal one, whose
+/// only local is a counted object, destroyed only by unwinding it; else one
+/// that keeps a counted object and checked locals in its frame.
+CopyGenerator<int> generator_of(SliceClass kind, std::size_t headroom)
+{
+    if (kind == SliceClass::inline_bytes)
+        return CopyGenerator<int>(
+            [](Yielder<int>& y) {
+                Tracked held(1);
+                for (int i = 0;; ++i)
+                    y.yield(i + held.value - 1);
+            },
+            cg::Options{headroom});
+    return CopyGenerator<int>([bytes = live_bytes(kind)](Yielder<int>& y) { yield_holding(y, bytes); },
+                              cg::Options{headroom});
+}
+
+/// Checks that the generator is of its class (where frames are lean enough
+/// for it: unoptimized or ASan's frames are larger).
+void check_class(const CopyGenerator<int>& generator, SliceClass kind)
+{
+    INFO(name(kind) << ": slice " << generator.slice_size() << ", capacity " << generator.buffer_capacity());
+    switch (kind) {
+    case SliceClass::inline_bytes:
+        if (cg_test::lean_frames)
+            REQUIRE(generator.buffer_capacity() == 32);
+        break;
+    case SliceClass::small_heap:
+        REQUIRE(generator.slice_size() > 32);
+        if (cg_test::lean_frames)
+            REQUIRE(generator.slice_size() < 512);
+        break;
+    case SliceClass::large_heap: REQUIRE(generator.slice_size() >= 512); break;
+    }
+}
+
+/// Destroys `generator` from `pad` bytes below the caller, checking that
+/// the destroyer's own frame is intact after, and that the counted objects
+/// of the generator were destroyed. True if the destroyer's frames had to
+/// be parked (the destroy allocated for them).
+[[gnu::noinline]] bool destroy_from(std::size_t pad, CopyGenerator<int>& generator)
+{
+    std::size_t allocations_before = cg_test::allocations_made();
+    cg_test::at_depth(pad, [&] {
+        std::string destroyer_local = "the destroyer's own frame, long enough to live on the heap";
+        char pattern[300];
+        for (int i = 0; i < 300; ++i)
+            pattern[i] = static_cast<char>(i * 7);
+        generator = {};
         REQUIRE(Tracked::alive == 0);
-        REQUIRE(destroyer_local == "the destroyer's own frame");
-        for (int i = 0; i < 1000; ++i)
-            REQUIRE(pattern[i] == static_cast<char>(i));
+        REQUIRE(destroyer_local == "the destroyer's own frame, long enough to live on the heap");
+        for (int i = 0; i < 300; ++i)
+            REQUIRE(pattern[i] == static_cast<char>(i * 7));
     });
+    return cg_test::allocations_made() > allocations_before;
+}
+
+/// Resumes twice from `first_pad` bytes below here (which fixes the home
+/// `headroom` below that), then destroys from `destroy_pad` below here.
+[[gnu::noinline]] bool start_then_destroy(SliceClass kind, std::size_t headroom, std::size_t first_pad,
+                                          std::size_t destroy_pad)
+{
+    CopyGenerator<int> generator = generator_of(kind, headroom);
+    cg_test::at_depth(first_pad, [&] {
+        REQUIRE(generator.next() == 0);
+        REQUIRE(generator.next() == 1);
+    });
+    check_class(generator, kind);
+    return destroy_from(destroy_pad, generator);
+}
+
+constexpr SliceClass every_class[] = {SliceClass::inline_bytes, SliceClass::small_heap, SliceClass::large_heap};
+constexpr std::size_t pads_below_top[] = {0, 16, 64, 200, 1024, 4096, 65536};
+
+} // namespace
+
+TEST_CASE("a generator destroyed from below its home's top is unwound, every slice class", "[destruction]")
+{
     REQUIRE(Tracked::alive == 0);
+    for (SliceClass kind : every_class)
+        for (std::size_t headroom : {std::size_t{0}, cg::default_headroom})
+            for (std::size_t extra : pads_below_top) {
+                INFO(name(kind) << ", headroom " << headroom << ", destroyed from " << headroom + extra
+                                << " bytes deeper than the first resume");
+                bool parked = start_then_destroy(kind, headroom, 0, headroom + extra);
+                // The destroyer's call into destroy() alone is deeper than
+                // the first resume's frame: with no headroom it always reaches
+                // into the home; with the default one, from 64 bytes below on.
+                if (headroom == 0 || extra >= 64)
+                    REQUIRE(parked);
+                REQUIRE(Tracked::alive == 0);
+            }
+}
+
+TEST_CASE("a generator destroyed from above its home's top parks nothing", "[destruction]")
+{
+    for (SliceClass kind : every_class) {
+        INFO(name(kind));
+        REQUIRE_FALSE(start_then_destroy(kind, 0, 4096, 0)); // destroyed from 4 KiB shallower
+        REQUIRE(Tracked::alive == 0);
+    }
+}
+
+TEST_CASE("a generator destroyed by another generator from below its home's top", "[destruction]")
+{
+    for (SliceClass kind : every_class)
+        for (std::size_t headroom : {std::size_t{0}, cg::default_headroom}) {
+            INFO(name(kind) << ", headroom " << headroom);
+            bool parked = false;
+            {
+                // The outer body starts the inner one, yields, and when
+                // resumed destroys it from deeper inside its own frames.
+                CopyGenerator<int> outer([&](Yielder<int>& y) {
+                    CopyGenerator<int> inner = generator_of(kind, headroom);
+                    REQUIRE(inner.next() == 0);
+                    REQUIRE(inner.next() == 1);
+                    check_class(inner, kind);
+                    y.yield(10);
+                    parked = destroy_from(headroom + 1024, inner);
+                    y.yield(20);
+                });
+                REQUIRE(outer.next() == 10);
+                REQUIRE(Tracked::alive == 1);
+                REQUIRE(outer.next() == 20);
+                REQUIRE(Tracked::alive == 0);
+            }
+            REQUIRE(parked);
+        }
 }
 
 TEST_CASE("a body that swallows forced_unwind still ends", "[destruction]")

@@ -29,10 +29,30 @@
 
 namespace cg {
 
+namespace detail {
+/// The default headroom of code compiled without and with AddressSanitizer,
+/// whose red zones make frames several times larger. Why these figures:
+/// README.md, "Headroom" (measured by bench/headroom_probe.cpp).
+inline constexpr std::size_t plain_headroom = 512;
+inline constexpr std::size_t asan_headroom = 2048;
+} // namespace detail
+
 /// Bytes between the first resumer's stack pointer and the top of a
 /// generator's home, unless Options say otherwise: later resumes may come
-/// from call sites up to this much deeper. Why 512: README.md, "Headroom".
-inline constexpr std::size_t default_headroom = 512;
+/// from call sites up to this much deeper. 512, or 2048 in code compiled
+/// with AddressSanitizer. (Not inline: files compiled with and without ASan
+/// may be linked together.)
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t default_headroom = detail::asan_headroom;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr std::size_t default_headroom = detail::asan_headroom;
+#else
+constexpr std::size_t default_headroom = detail::plain_headroom;
+#endif
+#else
+constexpr std::size_t default_headroom = detail::plain_headroom;
+#endif
 
 /// The largest headroom accepted.
 inline constexpr std::size_t max_headroom = std::size_t{64} << 20;

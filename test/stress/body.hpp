@@ -120,6 +120,14 @@ struct Pull {
     std::size_t too_deep_pad;
 };
 
+/// Where a destroy comes from: bytes deeper than the frame it is planned
+/// for, and whether that is surely below the generator's home's top (its
+/// destroyer's frames are then parked while it unwinds).
+struct DestroyPlace {
+    std::size_t pad;
+    bool below_home;
+};
+
 /// Depth choices for repeated resumes of one generator: the first resume
 /// fixes its home; later ones come from anywhere at or above its top
 /// (shallower included), or, when asked for, from clearly below it.
@@ -141,8 +149,17 @@ public:
         return {pad, false, 0};
     }
 
-    /// A depth for destroying: anywhere, deeper than the home included.
-    static std::size_t destroy_pad(Rng& rng) { return 16 * rng.below(512); }
+    /// A depth for destroying: once started, half of the time surely below
+    /// the home's top, from just below it to 64 KiB below; else anywhere in
+    /// the first 8 KiB, the home's top perhaps among them.
+    DestroyPlace destroy_place(Rng& rng) const
+    {
+        if (started_ && rng.chance(50)) {
+            std::size_t below = 16 * rng.below(rng.chance(10) ? 4096 : 32);
+            return {first_ + headroom_ + depth_margin + below, true};
+        }
+        return {16 * rng.below(512), false};
+    }
 
 private:
     std::size_t headroom_;
@@ -152,7 +169,7 @@ private:
 
 /// The body. Port provides: start(spec), children(), alive(c),
 /// yield(value, box_checksum) -> received, pull(c, Pull, send_index) -> Event,
-/// destroy(c, pad).
+/// destroy(c, DestroyPlace).
 template <class Port>
 class BodyRun {
 public:
@@ -199,7 +216,7 @@ private:
     [[gnu::noinline]] void destroy_child(std::size_t c)
     {
         if (port_.alive(c))
-            port_.destroy(c, DepthPlan::destroy_pad(rng_));
+            port_.destroy(c, plans_[c].destroy_place(rng_));
     }
 
     void walk(int depth)

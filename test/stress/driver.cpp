@@ -56,7 +56,7 @@ public:
     {
         for (Slot& slot : slots_)
             if (slot.generator)
-                destroy_at(DepthPlan::destroy_pad(rng_), slot.generator);
+                destroy_from(slot.plan.destroy_place(rng_), slot.generator);
     }
 
 private:
@@ -88,10 +88,11 @@ private:
         std::size_t g = live[rng_.below(live.size())];
         Slot& slot = slots_[g];
         if (rng_.chance(8)) {
-            std::size_t pad = DepthPlan::destroy_pad(rng_);
+            DestroyPlace place = slot.plan.destroy_place(rng_);
             if (verbose_)
-                std::printf("step %d: destroy %s from %zu bytes deeper\n", step_, about(g).c_str(), pad);
-            destroy_at(pad, slot.generator);
+                std::printf("step %d: destroy %s from %zu bytes deeper%s\n", step_, about(g).c_str(), place.pad,
+                            place.below_home ? ", below its home's top" : "");
+            destroy_from(place, slot.generator);
             ++totals_.destroyed_early;
             return true;
         }

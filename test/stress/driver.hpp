@@ -21,6 +21,9 @@ struct Totals {
     std::uint64_t resumes = 0; // by drivers and by bodies
     std::uint64_t refused = 0; // driver resumes refused as too deep, as planned
     std::uint64_t destroyed_early = 0;
+    /// Suspended generators destroyed from surely below their home's top,
+    /// by SliceClass (model.hpp).
+    std::uint64_t destroyed_below_home[3] = {};
 };
 
 /// Runs the program of `seed` for at most `max_steps` steps; throws Failure.

@@ -13,6 +13,7 @@ std::unique_ptr<AnyGenerator> make_generator(const BodySpec& spec, ResumerBox* b
     case Kind::vector: return std::make_unique<RealGenerator<Kind::vector>>(spec, box);
     case Kind::integer_receiving_move_only:
         return std::make_unique<RealGenerator<Kind::integer_receiving_move_only>>(spec, box);
+    case Kind::minimal: return std::make_unique<MinimalGenerator>(spec, box);
     }
     return nullptr;
 }

@@ -100,6 +100,8 @@ public:
     /// Resumes (the `index`-th resume); StressError escaping the body comes
     /// back as an exception event. cg::error and Corruption propagate.
     virtual Event next(std::uint64_t index) = 0;
+    virtual std::size_t slice_size() const = 0; ///< 0 unless suspended
+    virtual std::size_t buffer_capacity() const = 0;
 };
 
 std::unique_ptr<AnyGenerator> make_generator(const BodySpec& spec, ResumerBox* box);
@@ -118,6 +120,10 @@ inline thread_local std::uint64_t resumes_made = 0;
     return event;
 }
 
+/// Destroys, by slice class, of suspended generators from surely below
+/// their home's top, on this thread.
+inline thread_local std::uint64_t destroyed_below_home[slice_class_count] = {};
+
 /// Destroys `generator` from a frame `pad` bytes deeper than the caller's.
 [[gnu::noinline]] inline void destroy_at(std::size_t pad, std::unique_ptr<AnyGenerator>& generator)
 {
@@ -125,6 +131,14 @@ inline thread_local std::uint64_t resumes_made = 0;
     asm volatile("" : : "r"(bytes) : "memory");
     generator.reset();
     asm volatile("" : : "r"(bytes) : "memory");
+}
+
+/// destroy_at as `place` says, counted in destroyed_below_home.
+inline void destroy_from(const DestroyPlace& place, std::unique_ptr<AnyGenerator>& generator)
+{
+    if (place.below_home && generator->slice_size() > 0)
+        ++destroyed_below_home[static_cast<int>(slice_class(generator->slice_size(), generator->buffer_capacity()))];
+    destroy_at(place.pad, generator);
 }
 
 /// Resumes as `pull` says: first from too deep if asked, which must fail
@@ -192,7 +206,7 @@ public:
         return got;
     }
 
-    void destroy(std::size_t c, std::size_t pad) { destroy_at(pad, children_[c]); }
+    void destroy(std::size_t c, const DestroyPlace& place) { destroy_from(place, children_[c]); }
 
 private:
     cg::Yielder<typename Traits::Yield, typename Traits::Receive>& yielder_;
@@ -233,10 +247,48 @@ public:
         }
     }
 
+    std::size_t slice_size() const override { return generator_.slice_size(); }
+    std::size_t buffer_capacity() const override { return generator_.buffer_capacity(); }
+
 private:
     cg::CopyGenerator<typename Traits::Yield, typename Traits::Receive> generator_;
     ResumerBox* box_;
     std::uint32_t id_;
+};
+
+/// Kind::minimal: yields minimal_next's sequence from its body's own frame,
+/// which holds only a counted object (destroyed by running to the end or by
+/// unwinding) and the loop. cg::yield needs no handle, which keeps that
+/// frame small: in optimized builds its slice fits the control block's
+/// inline bytes.
+class MinimalGenerator final : public AnyGenerator {
+public:
+    MinimalGenerator(const BodySpec& spec, ResumerBox* box)
+        : generator_(
+              [seed = spec.seed]() {
+                  Tracked held(seed);
+                  for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
+                      cg::yield(x);
+              },
+              cg::Options{spec.headroom}),
+          box_(box)
+    {
+    }
+
+    Event next(std::uint64_t) override
+    {
+        std::optional<std::uint64_t> out = generator_.next();
+        if (!out)
+            return {Event::end, 0, box_->checksum};
+        return {Event::value, *out, box_->checksum};
+    }
+
+    std::size_t slice_size() const override { return generator_.slice_size(); }
+    std::size_t buffer_capacity() const override { return generator_.buffer_capacity(); }
+
+private:
+    cg::CopyGenerator<std::uint64_t> generator_;
+    ResumerBox* box_;
 };
 
 } // namespace cg_stress

@@ -6,7 +6,10 @@
 // are caught at random levels or escape, and check all their locals after
 // every resume. A driver resumes them from random depths (within the
 // headroom, shallower, and too deep, which must be refused), sometimes from
-// inside its own catch blocks, and destroys some early from random depths.
+// inside its own catch blocks, and destroys some early from random depths,
+// half of those from below their home's top, for every slice class (its
+// report counts them, and a run of 200 programs or more that misses one
+// fails).
 // Every event it observes is compared with the same bodies run as plain
 // functions (reference.cpp), and every counted object must be destroyed.
 //
@@ -138,6 +141,15 @@ void counting_deallocate(void* memory, std::size_t, void*)
     std::free(memory);
 }
 
+#if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+constexpr bool lean_frames = true;
+#else
+constexpr bool lean_frames = false;
+#endif
+
+/// Runs of at least this many programs must reach every case they count.
+constexpr std::uint64_t min_programs_for_coverage = 200;
+
 std::mutex report_lock;
 std::atomic<bool> failed{false};
 
@@ -166,6 +178,8 @@ void run_counted(const Settings& settings, int thread, std::chrono::steady_clock
 {
     run_thread(settings, thread, deadline, totals);
     totals.resumes = resumes_made;
+    for (int c = 0; c < slice_class_count; ++c)
+        totals.destroyed_below_home[c] = destroyed_below_home[c];
 }
 
 } // namespace
@@ -202,6 +216,8 @@ int main(int argc, char** argv)
         sum.resumes += t.resumes;
         sum.refused += t.refused;
         sum.destroyed_early += t.destroyed_early;
+        for (int c = 0; c < slice_class_count; ++c)
+            sum.destroyed_below_home[c] += t.destroyed_below_home[c];
     }
     std::printf("cg-stress: %llu programs, %llu generators, %llu resumes (%llu refused as too deep, as planned), "
                 "%llu destroyed early, %.1f s",
@@ -210,9 +226,26 @@ int main(int argc, char** argv)
                 static_cast<unsigned long long>(sum.destroyed_early), took);
     if (settings.signals)
         std::printf(", %llu signals handled", static_cast<unsigned long long>(signals_handled.load()));
+    std::printf("\ncg-stress: suspended generators destroyed from below their home's top, by slice:");
+    bool every_class = true;
+    for (int c = 0; c < slice_class_count; ++c) {
+        std::printf(" %s %llu", name(static_cast<SliceClass>(c)),
+                    static_cast<unsigned long long>(sum.destroyed_below_home[c]));
+        // Only optimized builds without sanitizers make frames small enough
+        // for the inline bytes.
+        bool reachable = lean_frames || static_cast<SliceClass>(c) != SliceClass::inline_bytes;
+        every_class = every_class && (sum.destroyed_below_home[c] > 0 || !reachable);
+    }
     std::printf("\n");
     if (failed)
         return 1;
+    // The programs must reach each case; a few hundred are enough to.
+    if (!every_class && sum.programs >= min_programs_for_coverage) {
+        std::printf("cg-stress: FAILED: %llu programs destroyed no generator of some slice class from below its "
+                    "home's top: the program generator misses a case\n",
+                    static_cast<unsigned long long>(sum.programs));
+        return 1;
+    }
     if (cg_allocations.load() != 0) {
         std::printf("cg-stress: FAILED: %ld cg allocations outstanding at the end\n", cg_allocations.load());
         return 1;

@@ -11,6 +11,17 @@ const char* name(Kind kind)
     case Kind::move_only: return "unique_ptr";
     case Kind::vector: return "vector";
     case Kind::integer_receiving_move_only: return "uint64<-unique_ptr";
+    case Kind::minimal: return "minimal";
+    }
+    return "?";
+}
+
+const char* name(SliceClass kind)
+{
+    switch (kind) {
+    case SliceClass::inline_bytes: return "inline bytes";
+    case SliceClass::small_heap: return "heap < 512";
+    case SliceClass::large_heap: return "heap >= 512";
     }
     return "?";
 }
@@ -29,7 +40,7 @@ BodySpec random_spec(Rng& rng, std::uint32_t& next_id, int nesting)
     spec.headroom = headrooms[rng.below(std::size(headrooms))];
     spec.max_level = 1 + static_cast<int>(rng.below(10));
     spec.max_yields = static_cast<int>(rng.below(60));
-    if (nesting > 0)
+    if (nesting > 0 && spec.kind != Kind::minimal)
         for (std::uint64_t children = rng.below(4); children > 0; --children)
             spec.children.push_back(random_spec(rng, next_id, nesting - 1));
     return spec;

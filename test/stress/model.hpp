@@ -53,14 +53,33 @@ enum class Kind {
     move_only,                  // CopyGenerator<std::unique_ptr<Tracked>>
     vector,                     // CopyGenerator<std::vector<uint64_t>>
     integer_receiving_move_only, // CopyGenerator<uint64_t, std::unique_ptr<Tracked>>
+    minimal,                     // CopyGenerator<uint64_t> yielding from its body's own small frame: its
+                                 // slice fits the control block's inline bytes; no children
 };
-inline constexpr int kind_count = 5;
+inline constexpr int kind_count = 6;
 const char* name(Kind kind);
 bool receives(Kind kind);
 
 /// What a resume sends for the `index`-th resume of generator `id`
 /// (0 for the first, which has no pending yield).
 inline std::uint64_t sent_value(std::uint32_t id, std::uint64_t index) { return index == 0 ? 0 : mix(id, index) >> 16; }
+
+/// A minimal generator yields x = seed, then minimal_next(x), ... while x % 16
+/// is not 0 (at most 16 values). Its small constants keep the body's frame
+/// small: a 64-bit one would be kept in a register, saved in the frame.
+inline std::uint64_t minimal_next(std::uint64_t x) { return x * 5 + 3; }
+inline bool minimal_goes_on(std::uint64_t x) { return x % 16 != 0; }
+
+/// The slice classes the copies of a slice distinguish (src/slice_copy.hpp,
+/// arch/<cpu>/switch.S): the control block's inline bytes, a heap buffer
+/// below 512 bytes, a larger one (aligned stores).
+enum class SliceClass { inline_bytes, small_heap, large_heap };
+inline constexpr int slice_class_count = 3;
+const char* name(SliceClass kind);
+inline SliceClass slice_class(std::size_t slice, std::size_t capacity)
+{
+    return capacity <= 32 ? SliceClass::inline_bytes : slice < 512 ? SliceClass::small_heap : SliceClass::large_heap;
+}
 
 /// The headrooms generators get, at random.
 inline constexpr std::size_t headrooms[] = {0, 64, 512, 4096};

@@ -38,7 +38,7 @@ public:
         return got;
     }
 
-    void destroy(std::size_t c, std::size_t) { alive_[c] = false; }
+    void destroy(std::size_t c, const DestroyPlace&) { alive_[c] = false; }
 
     std::vector<Event> take_events(Event last)
     {
@@ -59,6 +59,13 @@ private:
 
 std::vector<Event> reference_events(const BodySpec& spec)
 {
+    if (spec.kind == Kind::minimal) {
+        std::vector<Event> events;
+        for (std::uint64_t x = spec.seed; minimal_goes_on(x); x = minimal_next(x))
+            events.push_back({Event::value, x, 0});
+        events.push_back({Event::end, 0, 0});
+        return events;
+    }
     // The body sets its own rounding mode; its caller keeps its own.
     struct KeepRounding {
         int mode = std::fegetround();

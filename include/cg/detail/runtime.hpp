@@ -20,15 +20,22 @@
 #include <cg/export.h>
 #include <cg/inspect.hpp>
 
-/// The hot path of resume and yield is inlined into the code that resumes
-/// or yields, always, not at the compiler's discretion. A switch ends with
-/// a jump, not a `ret` (which would mispredict on the return stack buffer,
-/// arch/<cpu>/switch.S), so the return address its call pushed there is
-/// never popped; if a function of cg's made that call, its own `ret` would
-/// find that stale entry and mispredict on every switch (measured: 25 ns a
-/// round trip instead of 16 when GCC stopped inlining resume into
-/// cg-bench's loop).
+/// In optimized code the hot path of resume and yield is inlined into the
+/// code that resumes or yields, always, not at the compiler's discretion.
+/// A switch ends with a jump, not a `ret` (which would mispredict on the
+/// return stack buffer, arch/<cpu>/switch.S), so the return address its
+/// call pushed there is never popped; if a function of cg's made that call,
+/// its own `ret` would find that stale entry and mispredict on every switch
+/// (measured: 25 ns a round trip instead of 16 when GCC stopped inlining
+/// resume into cg-bench's loop). Unoptimized code keeps the calls: inlined
+/// there, the hot path's locals would each take their own stack slot in
+/// every caller, several hundred bytes that every resume site would need
+/// as headroom.
+#if defined(__OPTIMIZE__)
 #define CG_HOT_PATH [[gnu::always_inline]] inline
+#else
+#define CG_HOT_PATH inline
+#endif
 
 namespace cg::detail {
 
@@ -125,6 +132,10 @@ struct ThreadState {
 // initial-exec: every access is one %fs-relative instruction, no call; the
 // cost is a few bytes of static TLS, which a library loaded at start-up (or
 // dlopen'ed while glibc's surplus lasts) can have. constinit: no TLS wrapper.
+// Code reads it by name, never through a reference bound to it: UBSan's
+// null check of such a reference tests the flags of an `add %fs:0` that the
+// linker rewrites to a `lea` when it links the static library into a
+// program, and then reports a null pointer that is not.
 CG_API extern constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec")));
 
 /// Runs the body on the generator's home: called once, by the trampoline.
@@ -215,16 +226,16 @@ inline void set_status(ControlHead& generator, std::uint32_t status) noexcept
 /// set aside in `frame` if it has any. (Generators always leave an empty
 /// one: a yield inside a catch block keeps its own in its frame,
 /// suspend_slowly.)
-CG_HOT_PATH void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, std::uint32_t running) noexcept
+CG_HOT_PATH void enter(ResumeFrame& frame, ControlHead& generator, std::uint32_t running) noexcept
 {
-    frame.outer = thread.current;
-    thread.current = &frame;
-    ExceptionState& globals = *thread.exceptions;
+    frame.outer = this_thread.current;
+    this_thread.current = &frame;
+    ExceptionState& globals = *this_thread.exceptions;
     if (globals.caught != nullptr || globals.uncaught != 0) [[unlikely]] {
         frame.resumer_exceptions = globals;
         globals = {};
     }
-    int* error_number = thread.error_number;
+    int* error_number = this_thread.error_number;
     frame.resumer_errno = *error_number;
     *error_number = generator.saved_errno;
     set_status(generator, running);
@@ -233,14 +244,14 @@ CG_HOT_PATH void enter(ThreadState& thread, ResumeFrame& frame, ControlHead& gen
 /// The bookkeeping of the switch back: the resumer's exception state, errno
 /// and innermost resume come back; the generator keeps its errno, and its
 /// status becomes `status`.
-CG_HOT_PATH void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& generator, std::uint32_t status) noexcept
+CG_HOT_PATH void leave(ResumeFrame& frame, ControlHead& generator, std::uint32_t status) noexcept
 {
     if (frame.resumer_exceptions.caught != nullptr || frame.resumer_exceptions.uncaught != 0) [[unlikely]]
-        *thread.exceptions = frame.resumer_exceptions;
-    int* error_number = thread.error_number;
+        *this_thread.exceptions = frame.resumer_exceptions;
+    int* error_number = this_thread.error_number;
     generator.saved_errno = *error_number;
     *error_number = frame.resumer_errno;
-    thread.current = frame.outer;
+    this_thread.current = frame.outer;
     set_status(generator, status);
 }
 
@@ -254,21 +265,20 @@ CG_HOT_PATH void leave(ThreadState& thread, ResumeFrame& frame, ControlHead& gen
 /// for misuse.
 CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
 {
-    ThreadState& thread = this_thread;
     Control* generator = frame.generator;
-    std::uint32_t owner = thread.number;
+    std::uint32_t owner = this_thread.number;
     SwitchResult result;
     if (generator != nullptr && status_of(*head_of(generator)) == status_of(owner, State::suspended)) [[likely]] {
-        enter(thread, frame, *head_of(generator), status_of(owner, State::running));
+        enter(frame, *head_of(generator), status_of(owner, State::running));
         result = cg_arch_resume(generator, &frame);
     } else {
         std::size_t headroom = claim_for_start(frame); // or throws why not
-        owner = thread.number;                         // now that it has one
-        enter(thread, frame, *head_of(generator), status_of(owner, State::running));
+        owner = this_thread.number;                    // now that it has one
+        enter(frame, *head_of(generator), status_of(owner, State::running));
         result = cg_arch_start(generator, &frame, head_of(generator)->ops->entry, headroom);
     }
     bool yielded = result.status == switch_yielded;
-    leave(thread, frame, *head_of(generator),
+    leave(frame, *head_of(generator),
           status_of(owner, yielded || result.status == switch_too_deep ? State::suspended : State::finished));
     if (!yielded) [[unlikely]] {
         after_unusual_switch(frame, result);
@@ -286,10 +296,9 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
 /// the others to the library.
 CG_HOT_PATH ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
-    ThreadState& thread = this_thread;
-    ResumeFrame* frame = thread.current;
+    ResumeFrame* frame = this_thread.current;
     if (frame == nullptr || frame->generator != generator || frame->unwinding() ||
-        thread.exceptions->caught != nullptr || thread.exceptions->uncaught != 0) [[unlikely]]
+        this_thread.exceptions->caught != nullptr || this_thread.exceptions->uncaught != 0) [[unlikely]]
         return suspend_slowly(generator, deliver, value);
     frame->deliver = deliver;
     frame->value = value;
