@@ -16,11 +16,9 @@
 #include "control.hpp"
 #include "memcheck.hpp"
 
-#if __has_include(<libunwind.h>)
+// CG_HAVE_LIBUNWIND: set by meson.build (option libunwind).
+#if CG_HAVE_LIBUNWIND
 #include <libunwind.h> // the types and constants only: the functions come from dlopen
-#define CG_HAVE_LIBUNWIND 1
-#else
-#define CG_HAVE_LIBUNWIND 0
 #endif
 
 namespace cg::detail {

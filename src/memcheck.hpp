@@ -12,11 +12,9 @@
 
 #include <cstddef>
 
-#if __has_include(<valgrind/memcheck.h>)
+// CG_HAVE_MEMCHECK: set by meson.build, when valgrind's header is there.
+#if CG_HAVE_MEMCHECK
 #include <valgrind/memcheck.h>
-#define CG_HAVE_MEMCHECK 1
-#else
-#define CG_HAVE_MEMCHECK 0
 #endif
 
 namespace cg::detail {

@@ -12,7 +12,7 @@ trap 'rm -rf "$scratch"' EXIT
 quiet() { "$@" >"$scratch/log" 2>&1 || { cat "$scratch/log"; exit 1; }; }
 
 quiet meson setup "$scratch/build" "$source_root" --prefix="$scratch/prefix" --libdir=lib \
-    -Dtests=disabled -Dexamples=false -Dbench=disabled
+    -Dtests=disabled -Dexamples=disabled -Dbench=disabled
 quiet meson install -C "$scratch/build"
 export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
 export LD_LIBRARY_PATH="$scratch/prefix/lib"
@@ -53,7 +53,7 @@ ln -s "$source_root" "$scratch/consumer/subprojects/cg"
 cp "$source_root/examples/tree_walker.cpp" "$scratch/consumer/"
 cat >"$scratch/consumer/meson.build" <<'MESON'
 project('consumer', 'cpp', default_options: ['cpp_std=c++20'])
-cg = dependency('cg', fallback: 'cg', default_options: ['tests=disabled', 'examples=false', 'bench=disabled'])
+cg = dependency('cg', fallback: 'cg', default_options: ['tests=disabled', 'examples=disabled', 'bench=disabled'])
 executable('walker', 'tree_walker.cpp', dependencies: cg)
 MESON
 quiet meson setup "$scratch/consumer/build" "$scratch/consumer"
