@@ -1,7 +1,7 @@
 // cg_bench.cpp - cg against Boost.Context's fiber, a C++20 generator and the
 // memcpy floor, in one run on a pinned CPU; times are medians.
 //
-//     cg-bench [--quick] [--csv] [--cpu N]
+//     cg-bench [--quick] [--csv] [--cpu N] [--only METRIC]...
 //
 // Metrics (CSV: metric,system,param,value,unit):
 //   roundtrip             next() of a minimal integer generator
@@ -369,11 +369,19 @@ int main(int argc, char** argv)
     if (!settings.csv)
         std::printf("cg-bench: pinned to CPU %d%s\n", cpu, settings.quick ? ", quick" : "");
     std::vector<Result> results;
-    roundtrip(settings, results);
-    roundtrip_size(settings, results);
-    cold_roundtrip(settings, results);
-    create_destroy(settings, results);
-    memory_per_generator(settings, results);
-    threads_speedup(settings, results);
+    const struct {
+        const char* name;
+        void (*run)(const Settings&, std::vector<Result>&);
+    } metrics[] = {
+        {"roundtrip", roundtrip},
+        {"roundtrip_size", roundtrip_size},
+        {"cold_roundtrip", cold_roundtrip},
+        {"create_destroy", create_destroy},
+        {"memory_per_generator", memory_per_generator},
+        {"threads_speedup", threads_speedup},
+    };
+    for (const auto& metric : metrics)
+        if (settings.runs(metric.name))
+            metric.run(settings, results);
     print(settings, results);
 }

@@ -116,6 +116,11 @@ void print(const Settings& settings, const std::vector<Result>& results)
                     static_cast<unsigned long long>(r.param), r.value, r.unit.c_str());
 }
 
+bool Settings::runs(const std::string& metric) const
+{
+    return only.empty() || std::find(only.begin(), only.end(), metric) != only.end();
+}
+
 Settings parse_arguments(int argc, char** argv)
 {
     Settings settings;
@@ -127,8 +132,10 @@ Settings parse_arguments(int argc, char** argv)
             settings.csv = true;
         else if (argument == "--cpu" && i + 1 < argc)
             settings.cpu = std::atoi(argv[++i]);
+        else if (argument == "--only" && i + 1 < argc)
+            settings.only.push_back(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--csv] [--cpu N]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--csv] [--cpu N] [--only METRIC]...\n", argv[0]);
             std::exit(argument == "--help" ? 0 : 2);
         }
     }

@@ -16,6 +16,10 @@ struct Settings {
     bool quick = false; // scaled down: the whole run in well under a minute
     bool csv = false;
     int cpu = -1;       // pinned to this CPU; -1: the last one allowed
+    std::vector<std::string> only; // the metrics to run; empty: all
+
+    /// Whether `metric` is to run.
+    bool runs(const std::string& metric) const;
 };
 
 struct Result {

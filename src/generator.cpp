@@ -57,8 +57,7 @@ SwitchResult resume_to_unwind(ResumeFrame& frame) noexcept
     ControlHead& head = *head_of(frame.generator);
     enter(frame, head, status_of(this_thread.number, State::running));
     SwitchResult result = cg_arch_resume(frame.generator, &frame);
-    State after = result.status == switch_finished ? State::finished : State::suspended;
-    leave(frame, head, status_of(this_thread.number, after));
+    leave(frame, head, status_of(this_thread.number, state_after(result.status)));
     return result;
 }
 

@@ -51,10 +51,12 @@
  * trampoline reads. */
 #define CG_FRAME_DELIVER 56 /* DeliverFn: null when the value travels as bits */
 
-/* What cg_arch_start and cg_arch_resume return (SwitchResult::status). */
-#define CG_SWITCH_YIELDED 0  /* the generator yielded; the value is in its ResumeFrame */
-#define CG_SWITCH_FINISHED 1 /* its entry returned */
-#define CG_SWITCH_TOO_DEEP 2 /* refused: the resumer reaches into the home; payload = its saved sp */
+/* What cg_arch_start and cg_arch_resume return (SwitchResult::status). The
+ * low two bits are the generator's state after the switch (State in
+ * cg/detail/runtime.hpp: suspended 1, finished 3). */
+#define CG_SWITCH_YIELDED 1  /* the generator yielded; the value is in its ResumeFrame */
+#define CG_SWITCH_FINISHED 3 /* its entry returned */
+#define CG_SWITCH_TOO_DEEP 5 /* refused: the resumer reaches into the home; payload = its saved sp */
 
 #ifdef __cplusplus
 namespace cg::detail {

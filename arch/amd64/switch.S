@@ -9,12 +9,9 @@
  *
  * Saved: rbx, rbp, r12-r15 and the control bits of MXCSR and the x87
  * control word, callee-saved by the ABI: the resumer's on its stack, the
- * generator's in its control block. The incoming side's FP control words
- * are loaded without comparing (on the Zen 5 guest this was tuned on,
- * reading back what stmxcsr stored stalls longer than loading an unchanged
- * value). Not saved: the other registers and the FP status flags (dead
- * across the call that switches), the signal mask and TLS (the thread's),
- * errno and the C++ exception state (the core's).
+ * generator's in its control block. Not saved: the other registers and the
+ * FP status flags (dead across the call that switches), the signal mask
+ * and TLS (the thread's), errno and the C++ exception state (the core's).
  *
  * At every instruction: nothing is written below rsp (rsp moves below a
  * range before it is written, so a signal may arrive anywhere); and a
@@ -25,10 +22,7 @@
 #include "trampoline.h"
 #include "frame_layout.h"
 
-/* ---------------------------------------------------------------- macros */
-
-/* The register contracts of the macros below, checked when assembling:
- * .error unless \reg is none of \regs. */
+/* The macros' register contracts, checked when assembling: \reg is none of \regs. */
 .macro NOT_AMONG reg, message, regs:vararg
         .irp among, \regs
         .ifc \reg, \among
@@ -63,12 +57,26 @@
         .cfi_offset %r15, CG_RESUMER_R15 - CG_RESUMER_FRAME_SIZE
 .endm
 
-/* With rsp = S: the resumer's registers back, and a jump through \scratch
- * to its return address; rax and rdx (the result) are kept. */
+/* Load the x87 control word at \wanted(\wbase) unless the one in force, at
+ * \current(\cbase), equals it, through r8 (neither base may be r8). Both
+ * were stored by fnstcw, and a 2-byte load takes them from the store buffer
+ * faster than fldcw loads even an unchanged word (0.5 ns a round trip).
+ * MXCSR has no such shortcut: reading back stmxcsr's store stalls. */
+.macro LOAD_X87_CONTROL wanted, wbase, current, cbase
+        NOT_AMONG \wbase, "LOAD_X87_CONTROL: r8 is clobbered", %r8
+        NOT_AMONG \cbase, "LOAD_X87_CONTROL: r8 is clobbered", %r8
+        movzwl  \current(\cbase), %r8d          /* the control word in force */
+        cmp     %r8w, \wanted(\wbase)           /* the wanted one the same? */
+        je      .Lx87_kept\@                    /* yes: nothing to load */
+        fldcw   \wanted(\wbase)                 /* no: load it */
+.Lx87_kept\@:
+.endm
+
+/* With rsp = S, the resumer's FP control words in force: its other
+ * registers back, and a jump through \scratch to its return address; rax
+ * and rdx (the result) are kept. */
 .macro RETURN_TO_RESUMER scratch
         NOT_AMONG \scratch, "RETURN_TO_RESUMER: rax and rdx hold the result", %rax, %rdx
-        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
-        fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
         add     $8, %rsp                        /* past the FP control words */
         .cfi_adjust_cfa_offset -8
         .irp saved, %r15, %r14, %r13, %r12, %rbx, %rbp
@@ -96,8 +104,8 @@
         mov     -8(\from,\size), %r11           /* and the highest, */
         mov     %r8, (\to)                      /* each stored */
         mov     %r9, 8(\to)                     /* where it goes */
-        mov     %r10, -16(\to,\size)
-        mov     %r11, -8(\to,\size)
+        mov     %r10, -16(\to,\size)          /* (the same words */
+        mov     %r11, -8(\to,\size)           /* when \size is 16) */
 .endm
 
 /* The running generator's registers into its control block at \ctl. */
@@ -113,11 +121,10 @@
 .endm
 
 /* A suspended generator's registers from its control block at \ctl, in a
- * register not loaded. */
+ * register not loaded, but for the x87 control word (LOAD_X87_CONTROL). */
 .macro LOAD_GENERATOR ctl
         NOT_AMONG \ctl, "LOAD_GENERATOR: ctl is loaded over", %rbx, %rbp, %r12, %r13, %r14, %r15
         ldmxcsr CG_CONTROL_REGISTERS+CG_REGISTERS_MXCSR(\ctl) /* generator's MXCSR */
-        fldcw   CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(\ctl) /* generator's x87 control word */
         mov     CG_CONTROL_REGISTERS+CG_REGISTERS_RBX(\ctl), %rbx /* generator's rbx */
         mov     CG_CONTROL_REGISTERS+CG_REGISTERS_RBP(\ctl), %rbp /* generator's rbp */
         mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R12(\ctl), %r12 /* generator's r12 */
@@ -128,17 +135,13 @@
 
         .text
 
-/* -------------------------------------------------------------------------
- * SwitchResult cg_arch_start(Control* ctl,         rdi
- *                            ResumeFrame* frame,   rsi
- *                            EntryFn entry,        rdx
- *                            size_t headroom);     rcx
+/* SwitchResult cg_arch_start(Control* ctl rdi, ResumeFrame* frame rsi,
+ *                            EntryFn entry rdx, size_t headroom rcx);
  *
  * First resume: fixes the home (its top `headroom` bytes below S, rounded
  * down to 8 mod 16), builds the link frame and calls entry(ctl, frame)
  * below it. Returns through cg_arch_suspend as cg_arch_resume does, or at
- * cg_arch_entry_return when the entry returns: {CG_SWITCH_FINISHED, 0}.
- */
+ * cg_arch_entry_return when the entry returns: {CG_SWITCH_FINISHED, 0}. */
         .globl  cg_arch_start
         .type   cg_arch_start, @function
         .p2align 4
@@ -153,9 +156,8 @@ cg_arch_start:
         mov     %rsp, %rcx                      /* rcx = S */
         lea     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = &link.resumer_sp (below S) */
         mov     %rcx, (%rsp)                    /* link: S */
-        /* CFA = *rsp + 64: the resumer that the link names, whose frame every
-         * unwinder reaches through here from any of the generator's frames
-         * (DW_CFA_def_cfa_expression: DW_OP_breg7 0, DW_OP_deref, DW_OP_plus_uconst). */
+        /* CFA = *rsp + 64, the resumer the link names: unwinders go on into it from
+         * the generator's frames (def_cfa_expression: breg7 0, deref, plus_uconst). */
         .cfi_escape 0x0f, 0x05, 0x77, 0x00, 0x06, 0x23, CG_RESUMER_FRAME_SIZE
         call    *%rdx                           /* link: return address; entry(ctl, frame) */
         .globl  cg_arch_entry_return            /* the return address in every link frame: */
@@ -164,22 +166,21 @@ cg_arch_entry_return:
         mov     (%rsp), %rsp                    /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
         call    cg_core_entry_returned          /* frames parked by a destroy come back */
+        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
+        fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
         mov     $CG_SWITCH_FINISHED, %eax       /* status: finished */
         xor     %edx, %edx                      /* no payload */
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_start, .-cg_arch_start
 
-/* -------------------------------------------------------------------------
- * SwitchResult cg_arch_resume(Control* ctl,         rdi
- *                             ResumeFrame* frame);  rsi
+/* SwitchResult cg_arch_resume(Control* ctl rdi, ResumeFrame* frame rsi);
  *
  * Saves the resumer (rsp = S), copies the slice home (itself in the inline
  * case of trampoline.h, else through cg_core_restore_slice with rsp below
  * S and the slice), rewrites the link frame and jumps to where the
  * generator yielded: its cg_arch_suspend returns `frame`. Returns as
- * cg_arch_start does, or {CG_SWITCH_TOO_DEEP, S} if the core refused.
- */
+ * cg_arch_start does, or {CG_SWITCH_TOO_DEEP, S} if the core refused. */
         .globl  cg_arch_resume
         .type   cg_arch_resume, @function
         .p2align 4
@@ -225,22 +226,21 @@ cg_arch_resume:
         mov     %rbx, %rcx                      /* rcx = ctl */
         mov     %r12, %rax                      /* the generator's cg_arch_suspend returns `frame` */
         mov     %r14, %rsp                      /* rsp = the slice bottom */
-        LOAD_GENERATOR %rcx                     /* the generator's registers */
+        LOAD_X87_CONTROL CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rcx, CG_RESUMER_X87CW, %rdx
+        LOAD_GENERATOR %rcx                     /* the generator's other registers */
         pop     %rcx                            /* generator's return address */
         jmp     *%rcx                           /* into the generator */
 .Lrefused:
         .cfi_restore_state
         mov     %rbp, %rsp                      /* rsp = S */
         .cfi_def_cfa_register %rsp
-        mov     $CG_SWITCH_TOO_DEEP, %eax       /* status: too deep */
+        mov     $CG_SWITCH_TOO_DEEP, %eax       /* status: too deep; its FP control words in force */
         mov     %rsp, %rdx                      /* payload: S */
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_resume, .-cg_arch_resume
 
-/* -------------------------------------------------------------------------
- * ResumeFrame* cg_arch_suspend(Control* ctl,        rdi
- *                              ResumeFrame* frame); rsi
+/* ResumeFrame* cg_arch_suspend(Control* ctl rdi, ResumeFrame* frame rsi);
  *
  * Called by the running generator; `frame` is the resume to return to.
  * Copies the slice [our return address, slice top) out: itself in the
@@ -248,8 +248,7 @@ cg_arch_resume:
  * hands the value over (that may throw: nothing has changed then). Saves
  * the generator's registers and returns {CG_SWITCH_YIELDED, -} to the
  * resumer. Returns, when resumed, that resume's ResumeFrame; or null at
- * once if the slice buffer could not grow (nothing has changed).
- */
+ * once if the slice buffer could not grow (nothing has changed). */
         .globl  cg_arch_suspend
         .type   cg_arch_suspend, @function
         .p2align 4
@@ -286,7 +285,9 @@ cg_arch_suspend:
         SAVE_GENERATOR %rdi                     /* the generator's registers */
         mov     %rax, %rsp                      /* leave the home: rsp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
-        xor     %eax, %eax                      /* status: yielded; rdx: no payload */
+        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
+        LOAD_X87_CONTROL CG_RESUMER_X87CW, %rsp, CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rdi
+        mov     $CG_SWITCH_YIELDED, %eax        /* status: yielded; rdx: no payload */
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend

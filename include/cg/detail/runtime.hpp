@@ -158,16 +158,33 @@ struct SwitchResult {
     std::uintptr_t status;
     std::uintptr_t payload;
 };
-inline constexpr std::uintptr_t switch_yielded = 0;  ///< the value is in the ResumeFrame
-inline constexpr std::uintptr_t switch_finished = 1;
-inline constexpr std::uintptr_t switch_too_deep = 2; ///< refused, nothing changed; payload: the resumer's sp
+inline constexpr std::uintptr_t switch_yielded = 1;  ///< the value is in the ResumeFrame
+inline constexpr std::uintptr_t switch_finished = 3;
+inline constexpr std::uintptr_t switch_too_deep = 5; ///< refused, nothing changed; payload: the resumer's sp
+
+/// The generator's state after a switch that returned `status`: its low
+/// two bits.
+constexpr State state_after(std::uintptr_t status) noexcept { return State(status & state_mask); }
+static_assert(state_after(switch_yielded) == State::suspended && state_after(switch_finished) == State::finished &&
+              state_after(switch_too_deep) == State::suspended);
 
 // The trampoline (arch/<cpu>/switch.S), called directly from the inline hot
-// path below; the contracts are written above each routine there.
+// path below; the contracts are written above each routine there. Called
+// through the GOT, not a PLT stub: one indirect call where a call and an
+// indirect jump would be.
+#if defined(__has_attribute)
+#if __has_attribute(noplt)
+#define CG_NO_PLT __attribute__((noplt))
+#endif
+#endif
+#ifndef CG_NO_PLT
+#define CG_NO_PLT
+#endif
 extern "C" {
-CG_API SwitchResult cg_arch_start(Control* generator, ResumeFrame* frame, EntryFn entry, std::size_t headroom);
-CG_API SwitchResult cg_arch_resume(Control* generator, ResumeFrame* frame);
-CG_API ResumeFrame* cg_arch_suspend(Control* generator, ResumeFrame* frame);
+CG_API CG_NO_PLT SwitchResult cg_arch_start(Control* generator, ResumeFrame* frame, EntryFn entry,
+                                            std::size_t headroom);
+CG_API CG_NO_PLT SwitchResult cg_arch_resume(Control* generator, ResumeFrame* frame);
+CG_API CG_NO_PLT ResumeFrame* cg_arch_suspend(Control* generator, ResumeFrame* frame);
 }
 
 // The library's cold paths.
@@ -277,10 +294,8 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
         enter(frame, *head_of(generator), status_of(owner, State::running));
         result = cg_arch_start(generator, &frame, head_of(generator)->ops->entry, headroom);
     }
-    bool yielded = result.status == switch_yielded;
-    leave(frame, *head_of(generator),
-          status_of(owner, yielded || result.status == switch_too_deep ? State::suspended : State::finished));
-    if (!yielded) [[unlikely]] {
+    leave(frame, *head_of(generator), status_of(owner, state_after(result.status)));
+    if (result.status != switch_yielded) [[unlikely]] {
         after_unusual_switch(frame, result);
         return false;
     }
