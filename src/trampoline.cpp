@@ -89,9 +89,10 @@ bool park_resumer_frames(Control& generator, char* resumer_sp) noexcept
 
 using namespace cg::detail;
 
-// The trampoline copies the common case itself (trampoline.h), unless told
-// otherwise here. The same case takes the first branch of each function
-// below when they are called for it: no call, no register saved.
+// The trampoline copies the inline case itself (trampoline.h), unless told
+// otherwise here. A slice that needs no buffer policy and no delivery takes
+// the first branch of each function below: for a slice below 512 bytes,
+// no call and no register saved.
 
 const unsigned char cg_core_copies_every_slice = []() noexcept -> unsigned char {
 #ifdef NDEBUG
@@ -109,10 +110,10 @@ char* cg_core_save_slice(Control* generator, char* bottom, ResumeFrame* resume)
     CG_INVARIANT(CG_CALLER_SP() <= bottom, "saving a slice from above the stack pointer");
     auto size = static_cast<std::uint32_t>(head.slice_top - bottom);
     ResumeFrame& frame = *resume;
-    if (size > inline_capacity || has_heap_buffer(*generator) || frame.deliver != nullptr || poison_to_forget())
-        [[unlikely]]
+    if (size > head.capacity || std::uint64_t{size} * 4 <= head.capacity || frame.deliver != nullptr ||
+        poison_to_forget()) [[unlikely]]
         return save_slice_slowly(*generator, bottom, size, frame);
-    copy_small_slice(reinterpret_cast<char*>(generator->buffer), bottom, size);
+    copy_stack_bytes(slice_buffer(*generator), bottom, size);
     head.slice_size = size;
     return reinterpret_cast<char*>(link_of(*generator).resumer_sp);
 }
@@ -125,9 +126,9 @@ bool cg_core_restore_slice(Control* generator, char* resumer_sp) noexcept
                  "a slice to restore does not lie in its home");
     CG_INVARIANT(generator->head.slice_size <= generator->head.capacity, "the slice buffer does not hold the slice");
     CG_INVARIANT(CG_CALLER_SP() <= bottom && CG_CALLER_SP() <= resumer_sp, "restoring a slice above the stack pointer");
-    if (resumer_sp < home_top(*generator) || has_heap_buffer(*generator)) [[unlikely]]
+    if (resumer_sp < home_top(*generator)) [[unlikely]]
         return restore_slice_slowly(*generator, resumer_sp);
-    copy_small_slice(bottom, reinterpret_cast<const char*>(generator->buffer), generator->head.slice_size);
+    copy_stack_bytes(bottom, slice_buffer(*generator), generator->head.slice_size);
     return true;
 }
 
