@@ -35,8 +35,6 @@ refused copy_size 'COPY_SMALL_SLICE %rdx, %rdi, %r9' 'the size is in a register 
 refused load 'LOAD_GENERATOR %r13' 'LOAD_GENERATOR: ctl is loaded over'
 refused return_rax 'RETURN_TO_RESUMER %rax' 'rax and rdx hold the result'
 refused return_rdx 'RETURN_TO_RESUMER %rdx' 'rax and rdx hold the result'
-refused x87_wanted 'LOAD_X87_CONTROL 0, %r8, 4, %rsp' 'LOAD_X87_CONTROL: r8 is clobbered'
-refused x87_current 'LOAD_X87_CONTROL 0, %rdi, 4, %r8' 'LOAD_X87_CONTROL: r8 is clobbered'
 if assemble proper 'COPY_SMALL_SLICE %rdx, %rdi, %rcx'; then
     echo "ok: a proper use assembles"
 else

@@ -13,10 +13,11 @@
  * FP status flags (dead across the call that switches), the signal mask
  * and TLS (the thread's), errno and the C++ exception state (the core's).
  *
- * At every instruction: nothing is written below rsp (rsp moves below a
- * range before it is written, so a signal may arrive anywhere); and a
- * switch ends with `jmp *reg`, never a `ret` into the other side, which
- * would mispredict on the return stack buffer on every switch.
+ * At every instruction: nothing below rsp is written or read (rsp moves
+ * below a range before it is used: a signal may arrive anywhere and
+ * overwrite what lies below rsp); and a switch ends with `jmp *reg`, never
+ * a `ret` into the other side, which would mispredict on the return stack
+ * buffer on every switch.
  */
 
 #include "trampoline.h"
@@ -57,16 +58,13 @@
         .cfi_offset %r15, CG_RESUMER_R15 - CG_RESUMER_FRAME_SIZE
 .endm
 
-/* Load the x87 control word at \wanted(\wbase) unless the one in force, at
- * \current(\cbase), equals it, through r8 (neither base may be r8). Both
- * were stored by fnstcw, and a 2-byte load takes them from the store buffer
- * faster than fldcw loads even an unchanged word (0.5 ns a round trip).
- * MXCSR has no such shortcut: reading back stmxcsr's store stalls. */
-.macro LOAD_X87_CONTROL wanted, wbase, current, cbase
-        NOT_AMONG \wbase, "LOAD_X87_CONTROL: r8 is clobbered", %r8
-        NOT_AMONG \cbase, "LOAD_X87_CONTROL: r8 is clobbered", %r8
-        movzwl  \current(\cbase), %r8d          /* the control word in force */
-        cmp     %r8w, \wanted(\wbase)           /* the wanted one the same? */
+/* Load the x87 control word at \wanted(\wbase) unless the one in force,
+ * in the 16-bit register \current, equals it. Both were stored by fnstcw,
+ * and a 2-byte load takes them from the store buffer faster than fldcw
+ * loads even an unchanged word (0.5 ns a round trip). MXCSR has no such
+ * shortcut: reading back stmxcsr's store stalls. */
+.macro LOAD_X87_CONTROL wanted, wbase, current
+        cmp     \current, \wanted(\wbase)       /* the wanted one the same? */
         je      .Lx87_kept\@                    /* yes: nothing to load */
         fldcw   \wanted(\wbase)                 /* no: load it */
 .Lx87_kept\@:
@@ -180,7 +178,9 @@ cg_arch_entry_return:
  * case of trampoline.h, else through cg_core_restore_slice with rsp below
  * S and the slice), rewrites the link frame and jumps to where the
  * generator yielded: its cg_arch_suspend returns `frame`. Returns as
- * cg_arch_start does, or {CG_SWITCH_TOO_DEEP, S} if the core refused. */
+ * cg_arch_start does, or {CG_SWITCH_TOO_DEEP, S} if the core refused.
+ * What it needs from S is read first: a slice restored over frames the
+ * core parked (a destroy from deep down) overwrites S. */
         .globl  cg_arch_resume
         .type   cg_arch_resume, @function
         .p2align 4
@@ -191,6 +191,7 @@ cg_arch_resume:
         .cfi_def_cfa_register %rbp
         mov     %rdi, %rbx                      /* rbx = ctl */
         mov     %rsi, %r12                      /* r12 = frame */
+        movzwl  CG_RESUMER_X87CW(%rsp), %r15d   /* r15 = the x87 control word in force */
         mov     CG_CONTROL_SLICE_TOP(%rdi), %r13 /* r13 = slice top */
         mov     CG_CONTROL_SLICE_SIZE(%rdi), %eax /* rax = slice size */
         mov     %r13, %r14                      /* r14 = slice top ... */
@@ -226,7 +227,7 @@ cg_arch_resume:
         mov     %rbx, %rcx                      /* rcx = ctl */
         mov     %r12, %rax                      /* the generator's cg_arch_suspend returns `frame` */
         mov     %r14, %rsp                      /* rsp = the slice bottom */
-        LOAD_X87_CONTROL CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rcx, CG_RESUMER_X87CW, %rdx
+        LOAD_X87_CONTROL CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rcx, %r15w
         LOAD_GENERATOR %rcx                     /* the generator's other registers */
         pop     %rcx                            /* generator's return address */
         jmp     *%rcx                           /* into the generator */
@@ -286,7 +287,8 @@ cg_arch_suspend:
         mov     %rax, %rsp                      /* leave the home: rsp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
         ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
-        LOAD_X87_CONTROL CG_RESUMER_X87CW, %rsp, CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rdi
+        movzwl  CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(%rdi), %r8d /* the generator's x87 control word */
+        LOAD_X87_CONTROL CG_RESUMER_X87CW, %rsp, %r8w
         mov     $CG_SWITCH_YIELDED, %eax        /* status: yielded; rdx: no payload */
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
