@@ -266,7 +266,9 @@ std::vector<Frame> backtrace_of(const Control& generator, Symbolizer& symbols)
     if (u->init_remote(&cursor, space, &stack) == 0) {
         do {
             unw_word_t ip = 0, sp = 0;
-            if (u->get_reg(&cursor, arch::dwarf_pc, &ip) != 0 || u->get_reg(&cursor, arch::dwarf_sp, &sp) != 0 ||
+            // UNW_REG_IP: the frame's pc as libunwind tracks it through steps (on
+            // aarch64 that is x30's number; its pc register keeps the first frame's).
+            if (u->get_reg(&cursor, UNW_REG_IP, &ip) != 0 || u->get_reg(&cursor, UNW_REG_SP, &sp) != 0 ||
                 ip == reinterpret_cast<unw_word_t>(cg_arch_entry_return))
                 break; // below the entry: the link frame, rewritten by every resume
             Frame& frame = frames.emplace_back();

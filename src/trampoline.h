@@ -44,8 +44,8 @@
 #define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes of the saved slice */
 #define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes its buffer holds */
 #define CG_CONTROL_REGISTERS 32  /* struct cg_arch_registers (arch/<cpu>/frame_layout.h), then
-                                    the inline bytes (CG_CONTROL_INLINE_BYTES, there too) */
-#define CG_INLINE_CAPACITY 32    /* bytes of slice the control block holds itself */
+                                    the inline bytes (CG_CONTROL_INLINE_BYTES and
+                                    CG_INLINE_CAPACITY, there too) */
 
 /* The field of a resume in progress (struct cg::detail::ResumeFrame) that a
  * trampoline reads. */

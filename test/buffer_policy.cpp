@@ -42,9 +42,12 @@ constexpr std::size_t deep = 8192;
             FAIL("a deep frame's locals changed across a yield");
 }
 
-/// What a buffer holds after shrinking for `slice`: the 32 inline bytes if
+/// What a buffer holds after shrinking for `slice`: the inline bytes if
 /// it fits there, else 1.5 times it, rounded to 16.
-std::size_t shrunk_capacity(std::size_t slice) { return slice <= 32 ? 32 : (slice + slice / 2 + 15) / 16 * 16; }
+std::size_t shrunk_capacity(std::size_t slice)
+{
+    return slice <= cg_test::inline_capacity() ? cg_test::inline_capacity() : (slice + slice / 2 + 15) / 16 * 16;
+}
 
 /// Yields 0 shallow, 1 from `deep` bytes down, then 2, 3, ... shallow; its
 /// own locals must survive all of it.
@@ -102,9 +105,9 @@ TEST_CASE("a minimal generator's buffer goes back to the inline bytes, not to th
         REQUIRE(g.next() == 2);
         INFO("slice " << g.slice_size() << ", capacity " << g.buffer_capacity());
         if (cg_test::lean_frames)
-            REQUIRE(g.slice_size() <= 32); // the README's minimal generator: the case is reached
+            REQUIRE(g.slice_size() <= cg_test::inline_capacity()); // the README's minimal generator: the case is reached
         REQUIRE(g.buffer_capacity() == shrunk_capacity(g.slice_size()));
-        if (g.slice_size() <= 32)
+        if (g.slice_size() <= cg_test::inline_capacity())
             REQUIRE(cg_test::outstanding_allocations() == before + 1); // the control block alone
         for (int i = 3; i < 50; ++i)
             REQUIRE(g.next() == i);
@@ -148,7 +151,7 @@ TEST_CASE("trim_buffers gives back every suspended generator's excess on this th
 
     std::size_t expected = 0;
     for (auto& g : trimmed)
-        expected += g.buffer_capacity() - (g.slice_size() <= 32 ? 0 : g.slice_size());
+        expected += g.buffer_capacity() - (g.slice_size() <= cg_test::inline_capacity() ? 0 : g.slice_size());
     std::size_t small_capacity = small.buffer_capacity();
     std::size_t bytes = cg_test::outstanding_bytes();
 
@@ -156,7 +159,7 @@ TEST_CASE("trim_buffers gives back every suspended generator's excess on this th
     CHECK(freed == expected);
     CHECK(cg_test::outstanding_bytes() == bytes - freed);
     for (auto& g : trimmed)
-        CHECK(g.buffer_capacity() == std::max<std::size_t>(32, g.slice_size()));
+        CHECK(g.buffer_capacity() == std::max<std::size_t>(cg_test::inline_capacity(), g.slice_size()));
     CHECK(small.buffer_capacity() == small_capacity);
     CHECK(cg::trim_buffers() == 0); // nothing left to give
 
@@ -173,7 +176,7 @@ TEST_CASE("trim_buffers leaves a buffer as it was when out of memory", "[buffer_
     for (int i = 0; i <= 2; ++i)
         REQUIRE(g.next() == i);
     std::size_t capacity = g.buffer_capacity();
-    REQUIRE(g.slice_size() > 32); // trimming it needs a new buffer
+    REQUIRE(g.slice_size() > cg_test::inline_capacity()); // trimming it needs a new buffer
     {
         cg_test::AllocationFailure failure;
         CHECK(cg::trim_buffers() == 0);
@@ -187,7 +190,7 @@ TEST_CASE("trim_buffers skips the running generator it is called from", "[buffer
     auto other = deep_once();
     for (int i = 0; i <= 2; ++i)
         REQUIRE(other.next() == i);
-    std::size_t other_excess = other.buffer_capacity() - std::max<std::size_t>(32, other.slice_size());
+    std::size_t other_excess = other.buffer_capacity() - std::max<std::size_t>(cg_test::inline_capacity(), other.slice_size());
     std::size_t freed_inside = 0, capacity_before = 0, capacity_after = 0;
     CopyGenerator<int> trimmer; // (assigned below; the body refers to it)
     trimmer = CopyGenerator<int>([&](Yielder<int>& y) {
@@ -216,8 +219,9 @@ TEST_CASE("trim_buffers trims only the calling thread's generators", "[buffer_po
             REQUIRE(g.next() == i);
         suspended_there.set_value(g.buffer_capacity());
         trimmed_here.get_future().wait();
-        CHECK(cg::trim_buffers() == g.buffer_capacity() - std::max<std::size_t>(32, g.slice_size()));
-        CHECK(g.buffer_capacity() == std::max<std::size_t>(32, g.slice_size()));
+        std::size_t excess = g.buffer_capacity() - std::max<std::size_t>(cg_test::inline_capacity(), g.slice_size());
+        CHECK(cg::trim_buffers() == excess);
+        CHECK(g.buffer_capacity() == std::max<std::size_t>(cg_test::inline_capacity(), g.slice_size()));
         REQUIRE(g.next() == 3);
         g = CopyGenerator<int>([](Yielder<int>&) {}); // destroyed on its own thread
     });

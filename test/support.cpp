@@ -79,6 +79,18 @@ struct LeakCheck : Catch::TestEventListenerBase {
 
 CATCH_REGISTER_LISTENER(LeakCheck)
 
+std::size_t inline_capacity()
+{
+    static const std::size_t capacity = [] {
+        cg_t* fresh = cg_create(reinterpret_cast<void*>(+[](std::uintptr_t, std::uintptr_t) -> std::uintptr_t { return 0; }),
+                                0, 0);
+        std::size_t bytes = cg_buffer_capacity(fresh);
+        cg_destroy(fresh);
+        return bytes;
+    }();
+    return capacity;
+}
+
 std::size_t outstanding_allocations() { return allocations.load(); }
 std::size_t outstanding_bytes() { return bytes.load(); }
 std::size_t allocations_made() { return made.load(); }

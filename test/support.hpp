@@ -20,6 +20,20 @@ inline constexpr bool lean_frames = true;
 inline constexpr bool lean_frames = false;
 #endif
 
+/// The figures README.md quotes for each CPU, for lean frames: the slice
+/// of the minimal C++ generator and of a minimal C one, and the bytes one
+/// suspended minimal generator allocates (its control block: head, saved
+/// registers, inline bytes, registry links; and its body).
+#if defined(__aarch64__)
+inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 80, minimal_generator_bytes = 288;
+#else
+inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 48, minimal_generator_bytes = 144;
+#endif
+
+/// Bytes of slice a control block holds itself on this CPU (a new
+/// generator's buffer capacity): a slice that fits needs no allocation.
+std::size_t inline_capacity();
+
 /// Allocations cg has made and not yet freed, and their bytes.
 std::size_t outstanding_allocations();
 std::size_t outstanding_bytes();

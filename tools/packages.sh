@@ -9,11 +9,17 @@ CG_PACKAGES="g++ meson ninja-build pkg-config catch2 libunwind-dev"
 # bt test, skipped without it), clang and its libFuzzer runtime (cg-dump's
 # fuzzer).
 CG_TEST_PACKAGES="valgrind gdb clang libclang-rt-14-dev"
+# The aarch64 build and its tests under qemu (cross/aarch64-linux-gnu.ini):
+# the cross compiler, qemu-user, and through multiarch the arm64 runtime
+# qemu runs the tests with, libunwind for backtraces and the cross
+# pkg-config (Catch2 is header-only: the amd64 package serves).
+CG_AARCH64_PACKAGES="g++-aarch64-linux-gnu qemu-user libc6:arm64 libstdc++6:arm64 libunwind-dev:arm64 pkg-config:arm64"
 # Benchmarks: cg-bench (Boost.Context) and bench/plot.sh (gnuplot).
 CG_BENCH_PACKAGES="libboost-context-dev gnuplot-nox"
 
 # install_missing PACKAGE...: installs (as root, with apt-get) the packages
-# that are not installed yet; does nothing if all are.
+# that are not installed yet; does nothing if all are. A PACKAGE:arm64
+# makes arm64 a foreign architecture of dpkg first.
 install_missing() {
     local missing=()
     for package in "$@"; do
@@ -27,6 +33,11 @@ install_missing() {
             echo "error: run as root to install packages, or install them yourself: ${missing[*]}" >&2
             exit 1
         fi
+        for package in "${missing[@]}"; do
+            case $package in
+            *:arm64) dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64 ;;
+            esac
+        done
         apt-get update -q
         DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
     fi

@@ -43,8 +43,10 @@
 #define CG_REGISTERS_MXCSR 48 /* 4 bytes */
 #define CG_REGISTERS_X87CW 52 /* 2 bytes */
 #define CG_REGISTERS_SIZE 56
-/* The slice bytes the control block holds itself follow the registers. */
+/* The slice bytes the control block holds itself follow the registers:
+ * the minimal generator's slice is 32 bytes here. */
 #define CG_CONTROL_INLINE_BYTES (CG_CONTROL_REGISTERS + CG_REGISTERS_SIZE)
+#define CG_INLINE_CAPACITY 32
 
 /* struct cg_arch_resumer_frame: what cg_arch_start and cg_arch_resume push
  * below the resumer's return address; offsets from the saved sp S. */
@@ -92,6 +94,8 @@ struct cg_arch_link {
 };
 
 #ifdef __cplusplus
+#include "cpu_description.hpp"
+
 static_assert(offsetof(cg_arch_registers, rbx) == CG_REGISTERS_RBX);
 static_assert(offsetof(cg_arch_registers, rbp) == CG_REGISTERS_RBP);
 static_assert(offsetof(cg_arch_registers, r12) == CG_REGISTERS_R12);
@@ -120,15 +124,8 @@ namespace cg::arch {
 /// The name snapshots record (snapshot_format.hpp) and cg-dump shows.
 inline constexpr char name[] = "x86_64";
 
-/// One saved register, for snapshots and the unwinder: its name, its DWARF
-/// number (libunwind's UNW_X86_64_* are the same; -1: not for the
-/// unwinder), and where it lies in cg_arch_registers.
-struct SavedRegister {
-    const char* name;
-    int dwarf;
-    size_t offset;
-    size_t size;
-};
+/// The saved registers, for snapshots and the unwinder (libunwind's
+/// UNW_X86_64_* are the DWARF numbers).
 inline constexpr SavedRegister saved_registers[] = {
     {"rbx", 3, CG_REGISTERS_RBX, 8},      {"rbp", 6, CG_REGISTERS_RBP, 8},
     {"r12", 12, CG_REGISTERS_R12, 8},     {"r13", 13, CG_REGISTERS_R13, 8},
@@ -145,9 +142,6 @@ inline constexpr int dwarf_sp = 7;  /* rsp */
 
 /// Where a suspended generator continues, and its sp there: the return
 /// address of its call into cg_arch_suspend is the slice's lowest word.
-struct ResumePoint {
-    uint64_t pc, sp;
-};
 inline ResumePoint resume_point(const cg_arch_registers&, uint64_t slice_bottom, const unsigned char* slice) noexcept
 {
     uint64_t pc;

@@ -1,5 +1,7 @@
 #!/bin/sh
-# check.sh SOURCE_ROOT - cg as its users get it:
+# check.sh SOURCE_ROOT [TRIPLET RUNNER] - cg as its users get it, natively
+# or, given a cross file's triplet (cross/TRIPLET.ini) and the command that
+# runs its programs here, cross-built (TRIPLET-gcc, TRIPLET-pkg-config):
 #  1. installed into a scratch prefix, found with pkg-config: the original
 #     cg's style of C program (examples/fib.c) compiles unchanged with
 #     gcc -std=c99 -Wall -Werror and runs; so does a C++ user; the installed
@@ -11,16 +13,21 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 quiet() { "$@" >"$scratch/log" 2>&1 || { cat "$scratch/log"; exit 1; }; }
 
-quiet meson setup "$scratch/build" "$source_root" --prefix="$scratch/prefix" --libdir=lib \
+cross= cc=gcc cxx=g++ pkg_config=pkg-config run=
+if [ $# -ge 3 ]; then
+    cross="--cross-file=$source_root/cross/$2.ini" cc=$2-gcc cxx=$2-g++ pkg_config=$2-pkg-config run=$3
+fi
+
+quiet meson setup "$scratch/build" "$source_root" $cross --prefix="$scratch/prefix" --libdir=lib \
     -Dtests=disabled -Dexamples=disabled -Dbench=disabled
 quiet meson install -C "$scratch/build"
 export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
 export LD_LIBRARY_PATH="$scratch/prefix/lib"
 
-gcc -std=c99 -Wall -Werror "$source_root/examples/fib.c" $(pkg-config --cflags --libs cg) -o "$scratch/fib"
-"$scratch/fib" | diff -u "$source_root/examples/fib.expected" -
-g++ -std=c++20 -Wall -Werror "$source_root/examples/tree_walker.cpp" $(pkg-config --cflags --libs cg) -o "$scratch/walker"
-"$scratch/walker" | grep -q "balanced and chain have the same fringe: yes"
+$cc -std=c99 -Wall -Werror "$source_root/examples/fib.c" $($pkg_config --cflags --libs cg) -o "$scratch/fib"
+$run "$scratch/fib" | diff -u "$source_root/examples/fib.expected" -
+$cxx -std=c++20 -Wall -Werror "$source_root/examples/tree_walker.cpp" $($pkg_config --cflags --libs cg) -o "$scratch/walker"
+$run "$scratch/walker" | grep -q "balanced and chain have the same fringe: yes"
 cat >"$scratch/labeled.c" <<'C'
 #include <cg.h>
 static uintptr_t counter(uintptr_t limit, uintptr_t unused)
@@ -43,9 +50,9 @@ int main(int argc, char **argv)
     return status;
 }
 C
-gcc -std=c99 -Wall -Werror "$scratch/labeled.c" $(pkg-config --cflags --libs cg) -o "$scratch/labeled"
-"$scratch/labeled" "$scratch/labeled.cgsnap"
-"$scratch/prefix/bin/cg-dump" "$scratch/labeled.cgsnap" | grep "installed counter" | grep -q "suspended.*counter"
+$cc -std=c99 -Wall -Werror "$scratch/labeled.c" $($pkg_config --cflags --libs cg) -o "$scratch/labeled"
+$run "$scratch/labeled" "$scratch/labeled.cgsnap"
+$run "$scratch/prefix/bin/cg-dump" "$scratch/labeled.cgsnap" | grep "installed counter" | grep -q "suspended.*counter"
 echo "installed: pkg-config users build and run; cg-dump reads their snapshots"
 
 mkdir -p "$scratch/consumer/subprojects"
@@ -56,7 +63,7 @@ project('consumer', 'cpp', default_options: ['cpp_std=c++20'])
 cg = dependency('cg', fallback: 'cg', default_options: ['tests=disabled', 'examples=disabled', 'bench=disabled'])
 executable('walker', 'tree_walker.cpp', dependencies: cg)
 MESON
-quiet meson setup "$scratch/consumer/build" "$scratch/consumer"
+quiet meson setup "$scratch/consumer/build" "$scratch/consumer" $cross
 quiet meson compile -C "$scratch/consumer/build"
-"$scratch/consumer/build/walker" | grep -q "balanced and chain have the same fringe: yes"
+$run "$scratch/consumer/build/walker" | grep -q "balanced and chain have the same fringe: yes"
 echo "subproject: builds and runs"

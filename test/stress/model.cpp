@@ -1,7 +1,16 @@
 // model.cpp - random specs and names.
 #include "model.hpp"
 
+#include <cg/copy_generator.hpp>
+
 namespace cg_stress {
+
+std::size_t inline_capacity()
+{
+    // A new generator's buffer is the inline bytes.
+    static const std::size_t capacity = cg::CopyGenerator<int>([](cg::Yielder<int>&) {}).buffer_capacity();
+    return capacity;
+}
 
 const char* name(Kind kind)
 {

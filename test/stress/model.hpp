@@ -76,9 +76,13 @@ inline bool minimal_goes_on(std::uint64_t x) { return x % 16 != 0; }
 enum class SliceClass { inline_bytes, small_heap, large_heap };
 inline constexpr int slice_class_count = 3;
 const char* name(SliceClass kind);
+/// Bytes of slice a control block holds itself on this CPU.
+std::size_t inline_capacity();
 inline SliceClass slice_class(std::size_t slice, std::size_t capacity)
 {
-    return capacity <= 32 ? SliceClass::inline_bytes : slice < 512 ? SliceClass::small_heap : SliceClass::large_heap;
+    return capacity <= inline_capacity() ? SliceClass::inline_bytes
+           : slice < 512                 ? SliceClass::small_heap
+                                         : SliceClass::large_heap;
 }
 
 /// The headrooms generators get, at random.
