@@ -16,7 +16,7 @@ failures=0
 assemble() {
     sed "s/^        \.text\$/        .text\n        .cfi_startproc\n        $2\n        .cfi_endproc/" \
         "$root/arch/$cpu/switch.S" >"$scratch/$1.S"
-    "$cc" -c -I"$root/src" -I"$root/arch/$cpu" "$scratch/$1.S" -o "$scratch/$1.o" 2>"$scratch/$1.log"
+    "$cc" -c -I"$root/src" -I"$root/arch" -I"$root/arch/$cpu" "$scratch/$1.S" -o "$scratch/$1.o" 2>"$scratch/$1.log"
 }
 
 while IFS='|' read -r name line message; do

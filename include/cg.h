@@ -103,8 +103,8 @@ CG_API uintptr_t cg_is_done(cg_t* co);
 /* Bytes of co's stack saved at its last yield (0 if none). */
 CG_API size_t cg_slice_size(const cg_t* co);
 
-/* Bytes co's slice buffer holds without growing (32 while the slice fits in
- * the control block). Buffers grow and shrink as README.md, "Memory",
+/* Bytes co's slice buffer holds without growing (while the slice fits in
+ * the control block, its inline bytes: 32 on amd64, 64 on aarch64). Buffers grow and shrink as README.md, "Memory",
  * describes. */
 CG_API size_t cg_buffer_capacity(const cg_t* co);
 

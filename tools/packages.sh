@@ -7,8 +7,8 @@
 CG_PACKAGES="g++ meson ninja-build pkg-config catch2 libunwind-dev"
 # What tools/test-all uses beyond that: valgrind (the memcheck run), gdb (the
 # bt test, skipped without it), clang and its libFuzzer runtime (cg-dump's
-# fuzzer).
-CG_TEST_PACKAGES="valgrind gdb clang libclang-rt-14-dev"
+# fuzzer), cmake (the install check builds a CMake project against cg).
+CG_TEST_PACKAGES="valgrind gdb clang libclang-rt-14-dev cmake"
 # The aarch64 build and its tests under qemu (cross/aarch64-linux-gnu.ini):
 # the cross compiler, qemu-user, and through multiarch the arm64 runtime
 # qemu runs the tests with, libunwind for backtraces and the cross

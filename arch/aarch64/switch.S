@@ -27,6 +27,7 @@
 
 #include "trampoline.h"
 #include "frame_layout.h"
+#include "macro_contracts.inc" /* NOT_AMONG */
 
 /* The link is written with one stp: {S, return address}. */
 .if CG_LINK_RESUMER_SP != 0 || CG_LINK_RETURN != 8
@@ -35,15 +36,6 @@
 
 /* bti c, in the hint space: a nop on CPUs without BTI. */
 #define BTI_C hint 34
-
-/* The macros' register contracts, checked when assembling: \reg is none of \regs. */
-.macro NOT_AMONG reg, message, regs:vararg
-        .irp among, \regs
-        .ifc \reg, \among
-        .error "\message"
-        .endif
-        .endr
-.endm
 
 /* One pair of the resumer's callee-saved registers at S + \offset, and
  * where an unwinder finds them (\dwarf, \dwarf + 1: their numbers). */

@@ -22,15 +22,7 @@
 
 #include "trampoline.h"
 #include "frame_layout.h"
-
-/* The macros' register contracts, checked when assembling: \reg is none of \regs. */
-.macro NOT_AMONG reg, message, regs:vararg
-        .irp among, \regs
-        .ifc \reg, \among
-        .error "\message"
-        .endif
-        .endr
-.endm
+#include "macro_contracts.inc" /* NOT_AMONG */
 
 /* The resumer's registers below its return address: rsp becomes S, 16-byte
  * aligned (cg_arch_resumer_frame). */

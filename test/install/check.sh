@@ -6,7 +6,11 @@
 #     cg's style of C program (examples/fib.c) compiles unchanged with
 #     gcc -std=c99 -Wall -Werror and runs; so does a C++ user; the installed
 #     cg-dump reads a snapshot a C program wrote;
-#  2. as a Meson subproject of another project.
+#     the Python package loads the libcg installed with it;
+#  2. found by CMake (find_package(cg CONFIG), target cg::cg) from the same
+#     prefix: a C and a C++ program build and run, a C-only project
+#     builds, and a version cg is not compatible with is refused;
+#  3. as a Meson subproject of another project.
 set -eu
 source_root=$(cd "$1" && pwd)
 scratch=$(mktemp -d)
@@ -54,6 +58,61 @@ $cc -std=c99 -Wall -Werror "$scratch/labeled.c" $($pkg_config --cflags --libs cg
 $run "$scratch/labeled" "$scratch/labeled.cgsnap"
 $run "$scratch/prefix/bin/cg-dump" "$scratch/labeled.cgsnap" | grep "installed counter" | grep -q "suspended.*counter"
 echo "installed: pkg-config users build and run; cg-dump reads their snapshots"
+
+# The Python package, natively: it loads the libcg installed with it.
+if [ -z "$cross" ] && command -v python3 >/dev/null; then
+    package=$(find "$scratch/prefix" -path '*/cg/__init__.py')
+    [ -n "$package" ] || { echo "the Python package was not installed"; exit 1; }
+    loaded=$(cd / && env -u CG_LIBRARY PYTHONPATH="$(dirname "$(dirname "$package")")" \
+        python3 -c 'import cg; print(cg.library._name)')
+    [ "$loaded" = "$scratch/prefix/lib/libcg.so.0" ] || { echo "the installed package loaded '$loaded'"; exit 1; }
+    echo "python: the installed package loads the libcg installed with it"
+fi
+
+# cmake_project NAME LANGUAGES FIND_PACKAGE_ARGUMENTS: a CMake project in
+# $scratch/NAME, configured against the prefix, cross-compiling if cross.
+cmake_project() {
+    mkdir -p "$scratch/$1"
+    cat >"$scratch/$1/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.16)
+project($1 LANGUAGES $2)
+find_package(cg $3 CONFIG REQUIRED)
+CMAKE
+    cp "$source_root/examples/fib.c" "$source_root/examples/tree_walker.cpp" "$scratch/$1/"
+}
+cmake_configure() {
+    local toolchain=
+    [ -z "$cross" ] || toolchain="-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=${cc%%-*}"
+    cmake -S "$scratch/$1" -B "$scratch/$1/build" -DCMAKE_PREFIX_PATH="$scratch/prefix" \
+        -DCMAKE_C_COMPILER=$cc -DCMAKE_CXX_COMPILER=$cxx $toolchain
+}
+cmake_project cmake-users "C CXX" "0.1"
+cat >>"$scratch/cmake-users/CMakeLists.txt" <<'CMAKE'
+add_executable(fib fib.c)
+target_compile_options(fib PRIVATE -Wall -Werror)
+target_link_libraries(fib PRIVATE cg::cg)
+add_executable(walker tree_walker.cpp) # C++20 comes with cg::cg
+target_link_libraries(walker PRIVATE cg::cg)
+CMAKE
+quiet cmake_configure cmake-users
+quiet cmake --build "$scratch/cmake-users/build"
+$run "$scratch/cmake-users/build/fib" | diff -u "$source_root/examples/fib.expected" -
+$run "$scratch/cmake-users/build/walker" | grep -q "balanced and chain have the same fringe: yes"
+cmake_project cmake-c-only C ""
+cat >>"$scratch/cmake-c-only/CMakeLists.txt" <<'CMAKE'
+add_executable(fib fib.c)
+target_link_libraries(fib PRIVATE cg::cg)
+CMAKE
+quiet cmake_configure cmake-c-only
+quiet cmake --build "$scratch/cmake-c-only/build"
+$run "$scratch/cmake-c-only/build/fib" | diff -u "$source_root/examples/fib.expected" -
+cmake_project cmake-too-new C "0.2"
+if cmake_configure cmake-too-new >"$scratch/log" 2>&1 || ! grep -q "0.1.0" "$scratch/log"; then
+    cat "$scratch/log"
+    echo "find_package(cg 0.2) was not refused, naming the version installed"
+    exit 1
+fi
+echo "cmake: find_package(cg 0.1) builds and runs a C and a C++ user, C-only too; cg 0.2 is refused"
 
 mkdir -p "$scratch/consumer/subprojects"
 ln -s "$source_root" "$scratch/consumer/subprojects/cg"
