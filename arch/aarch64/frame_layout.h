@@ -52,7 +52,7 @@
 #define CG_REGISTERS_FPCR 160
 #define CG_REGISTERS_SIZE 168
 /* The slice bytes the control block holds itself follow the registers:
- * the minimal generator's slice is 48 bytes here (its entry keeps x19-x20
+ * the minimal generator's slice is 48 bytes here (its entry keeps x19-x22
  * beside its frame record). */
 #define CG_CONTROL_INLINE_BYTES (CG_CONTROL_REGISTERS + CG_REGISTERS_SIZE)
 #define CG_INLINE_CAPACITY 64
