@@ -104,8 +104,8 @@ CG_API uintptr_t cg_is_done(cg_t* co);
 CG_API size_t cg_slice_size(const cg_t* co);
 
 /* Bytes co's slice buffer holds without growing (while the slice fits in
- * the control block, its inline bytes: 32 on amd64, 64 on aarch64). Buffers grow and shrink as README.md, "Memory",
- * describes. */
+ * the control block, its inline bytes: 32 on amd64, 64 on aarch64).
+ * Buffers grow and shrink as README.md, "Memory", describes. */
 CG_API size_t cg_buffer_capacity(const cg_t* co);
 
 /* Shrinks the slice buffer of every suspended generator of the calling

@@ -20,6 +20,7 @@ def main():
     text = open(sys.argv[2], "rb").read() if len(sys.argv) > 2 else TEXT
     buffer = ctypes.create_string_buffer(text, len(text))  # C reads it where it lies
     buckets = (ctypes.c_size_t * 16)()
+    counted = 0
 
     with cg.Generator(library.words, ctypes.addressof(buffer), len(text)) as words, \
             cg.Generator(library.tally, ctypes.addressof(buckets), len(buckets)) as tally:

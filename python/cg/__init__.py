@@ -25,6 +25,7 @@ The module wraps the C API (cg.h) through ctypes. Its rules:
   measured as README.md shows; Status.ETOODEEP if a resume comes deeper).
 """
 
+import collections.abc
 import ctypes
 import enum
 import os
@@ -61,9 +62,13 @@ class Error(Exception):
     """A status other than OK from the C library: .code (a Status) and its message."""
 
     def __init__(self, code, message=None):
-        self.code = Status(code)
-        self.message = message if message is not None else _strerror(code)
-        super().__init__(f"{self.message} ({self.code.name})")
+        code = Status(code)
+        super().__init__(code, message if message is not None else _strerror(code))
+        self.code = code
+        self.message = self.args[1]
+
+    def __str__(self):
+        return f"{self.message} ({self.code.name})"
 
 
 Frame = namedtuple("Frame", "pc sp offset function")
@@ -128,9 +133,22 @@ def _check(status):
         raise Error(status)
 
 
+_UINTPTR_LIMIT = 1 << (8 * ctypes.sizeof(ctypes.c_void_p))
+
+
+def _uintptr(value, what):
+    """`value` as a uintptr_t: an int from 0 to 2**64 - 1, else an error (never wrapped)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
+    if not 0 <= value < _UINTPTR_LIMIT:
+        raise OverflowError(f"{what} must be from 0 to {_UINTPTR_LIMIT - 1}, not {value}")
+    return value
+
+
 def _is_python_callback(function):
     # A ctypes function made from a Python callable keeps the thunk that
-    # calls it; one loaded from a library keeps only the library.
+    # calls it; one loaded from a library keeps only the library. (Its
+    # address, wrapped again, cannot be told apart from C code.)
     objects = getattr(function, "_objects", None) or {}
     return any(type(kept).__name__ == "CThunkObject" for kept in objects.values())
 
@@ -139,14 +157,19 @@ def _address_of(function):
     if isinstance(function, ctypes._CFuncPtr):
         if _is_python_callback(function):
             raise TypeError(_PYTHON_BODY)
-        return ctypes.cast(function, ctypes.c_void_p).value
-    if isinstance(function, int) and not isinstance(function, bool):
-        if function <= 0:
-            raise ValueError("a function address must be positive")
-        return function
-    if callable(function):
+        address = ctypes.cast(function, ctypes.c_void_p).value
+    elif isinstance(function, ctypes.c_void_p):
+        address = function.value
+    elif isinstance(function, int) and not isinstance(function, bool):
+        address = _uintptr(function, "a function address")
+    elif callable(function):
         raise TypeError(_PYTHON_BODY)
-    raise TypeError(f"a generator body is a C function (a ctypes function or an address), not {type(function).__name__}")
+    else:
+        raise TypeError(f"a generator body is a C function (a ctypes function or an address), "
+                        f"not {type(function).__name__}")
+    if not address:
+        raise ValueError("a generator body cannot be a null function")
+    return address
 
 
 _PYTHON_BODY = (
@@ -156,20 +179,23 @@ _PYTHON_BODY = (
 )
 
 
-class Generator:
+class Generator(collections.abc.Generator):
     """A C function run as a generator: next(g) resumes it with 0, g.send(v)
     with v; StopIteration.value (and g.result) is its return value."""
 
     def __init__(self, function, arg1=0, arg2=0, *, headroom=None):
-        address = _address_of(function)
         self._handle = None
         self._started = False
+        self._running = False
         self._finished = False
         self.result = None
-        handle = library.cg_create(address, arg1, arg2)
+        address = _address_of(function)
+        arguments = _uintptr(arg1, "arg1"), _uintptr(arg2, "arg2")
+        headroom = _uintptr(DEFAULT_HEADROOM if headroom is None else headroom, "headroom")
+        handle = library.cg_create(address, *arguments)
         if not handle:
             raise Error(Status.ENOMEM)
-        status = library.cg_set_headroom(handle, DEFAULT_HEADROOM if headroom is None else headroom)
+        status = library.cg_set_headroom(handle, headroom)
         if status != Status.OK:
             library.cg_destroy(handle)
             raise Error(status)
@@ -185,13 +211,23 @@ class Generator:
     def send(self, value):
         """Resumes with `value` (None is 0), which the pending cg_yield returns;
         returns the next yielded value, or raises StopIteration."""
-        value = 0 if value is None else value
+        value = _uintptr(0 if value is None else value, "a value sent")
+        if self._running:
+            raise Error(Status.ERUNNING)
         if self._handle is None or self._finished:
             raise StopIteration
         if not self._started and value != 0:
             raise TypeError("can't send a value to a generator that has not started: nothing waits for it")
         out = ctypes.c_size_t()
-        _check(library.cg_resume(self._handle, value, ctypes.byref(out)))
+        self._running = True  # under the GIL: another thread's close() or send() sees it
+        try:
+            status = library.cg_resume(self._handle, value, ctypes.byref(out))
+        finally:
+            self._running = False
+        if status == Status.EEXCEPTION:  # a C++ exception escaped: it is finished (cg.h)
+            self._started = self._finished = True
+        if status != Status.OK:
+            raise Error(status)
         self._started = True
         if library.cg_is_done(self._handle):
             self._finished = True
@@ -199,8 +235,21 @@ class Generator:
             raise StopIteration(out.value)
         return out.value
 
+    def throw(self, exception, value=None, traceback=None):
+        """C code cannot catch a Python exception: the generator is closed and
+        the exception raised here, as by a Python generator that does not catch it."""
+        if isinstance(exception, type):
+            exception = value if isinstance(value, exception) else exception() if value is None else exception(value)
+        if traceback is not None:
+            exception = exception.with_traceback(traceback)
+        self.close()
+        raise exception
+
     def close(self):
-        """Destroys the generator (its suspended frames are discarded: C has no destructors)."""
+        """Destroys the generator (its suspended frames are discarded: C has
+        no destructors); cg.Error (ERUNNING) while it runs."""
+        if self._running:
+            raise Error(Status.ERUNNING)
         if self._handle is not None:
             handle, self._handle = self._handle, None
             library.cg_destroy(handle)
@@ -213,7 +262,7 @@ class Generator:
         return False
 
     def __del__(self):
-        if getattr(self, "_handle", None) is not None:
+        if getattr(self, "_handle", None) is not None and not self._running:
             self.close()
 
     # What the C API tells about it.
@@ -223,7 +272,7 @@ class Generator:
 
     @property
     def started(self):
-        return self._started
+        return self._started or self._running
 
     @property
     def slice_size(self):
@@ -243,7 +292,10 @@ class Generator:
 
     @label.setter
     def label(self, text):
-        _check(library.cg_set_label(self._live(), None if text is None else str(text).encode()))
+        encoded = None if text is None else str(text).encode()
+        if encoded is not None and b"\0" in encoded:
+            raise ValueError("a label cannot hold a NUL character")
+        _check(library.cg_set_label(self._live(), encoded))
 
     def backtrace(self, limit=64):
         """Where the suspended generator waits, innermost frame first ([] unless suspended)."""

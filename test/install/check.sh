@@ -2,14 +2,16 @@
 # check.sh SOURCE_ROOT [TRIPLET RUNNER] - cg as its users get it, natively
 # or, given a cross file's triplet (cross/TRIPLET.ini) and the command that
 # runs its programs here, cross-built (TRIPLET-gcc, TRIPLET-pkg-config):
-#  1. installed into a scratch prefix, found with pkg-config: the original
+#  1. installed into a scratch prefix (with a Debian libdir, lib/<multiarch>),
+#     found with pkg-config: the original
 #     cg's style of C program (examples/fib.c) compiles unchanged with
 #     gcc -std=c99 -Wall -Werror and runs; so does a C++ user; the installed
 #     cg-dump reads a snapshot a C program wrote;
 #     the Python package loads the libcg installed with it;
 #  2. found by CMake (find_package(cg CONFIG), target cg::cg) from the same
 #     prefix: a C and a C++ program build and run, a C-only project
-#     builds, and a version cg is not compatible with is refused;
+#     builds, a version cg is not compatible with is refused, and the
+#     installed tree, moved elsewhere whole, is found there;
 #  3. as a Meson subproject of another project.
 set -eu
 source_root=$(cd "$1" && pwd)
@@ -22,11 +24,14 @@ if [ $# -ge 3 ]; then
     cross="--cross-file=$source_root/cross/$2.ini" cc=$2-gcc cxx=$2-g++ pkg_config=$2-pkg-config run=$3
 fi
 
-quiet meson setup "$scratch/build" "$source_root" $cross --prefix="$scratch/prefix" --libdir=lib \
+# The libdir a Debian package would have (lib/x86_64-linux-gnu): the CMake
+# files find the prefix from four levels below it.
+libdir=lib/$($cc -print-multiarch)
+quiet meson setup "$scratch/build" "$source_root" $cross --prefix="$scratch/prefix" --libdir="$libdir" \
     -Dtests=disabled -Dexamples=disabled -Dbench=disabled
 quiet meson install -C "$scratch/build"
-export PKG_CONFIG_PATH="$scratch/prefix/lib/pkgconfig"
-export LD_LIBRARY_PATH="$scratch/prefix/lib"
+export PKG_CONFIG_PATH="$scratch/prefix/$libdir/pkgconfig"
+export LD_LIBRARY_PATH="$scratch/prefix/$libdir"
 
 $cc -std=c99 -Wall -Werror "$source_root/examples/fib.c" $($pkg_config --cflags --libs cg) -o "$scratch/fib"
 $run "$scratch/fib" | diff -u "$source_root/examples/fib.expected" -
@@ -65,12 +70,13 @@ if [ -z "$cross" ] && command -v python3 >/dev/null; then
     [ -n "$package" ] || { echo "the Python package was not installed"; exit 1; }
     loaded=$(cd / && env -u CG_LIBRARY PYTHONPATH="$(dirname "$(dirname "$package")")" \
         python3 -c 'import cg; print(cg.library._name)')
-    [ "$loaded" = "$scratch/prefix/lib/libcg.so.0" ] || { echo "the installed package loaded '$loaded'"; exit 1; }
+    [ "$loaded" = "$scratch/prefix/$libdir/libcg.so.0" ] || { echo "the installed package loaded '$loaded'"; exit 1; }
     echo "python: the installed package loads the libcg installed with it"
 fi
 
 # cmake_project NAME LANGUAGES FIND_PACKAGE_ARGUMENTS: a CMake project in
-# $scratch/NAME, configured against the prefix, cross-compiling if cross.
+# $scratch/NAME; cmake_configure NAME [PREFIX]: configured against the
+# prefix (or PREFIX), cross-compiling if cross.
 cmake_project() {
     mkdir -p "$scratch/$1"
     cat >"$scratch/$1/CMakeLists.txt" <<CMAKE
@@ -83,7 +89,7 @@ CMAKE
 cmake_configure() {
     local toolchain=
     [ -z "$cross" ] || toolchain="-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=${cc%%-*}"
-    cmake -S "$scratch/$1" -B "$scratch/$1/build" -DCMAKE_PREFIX_PATH="$scratch/prefix" \
+    cmake -S "$scratch/$1" -B "$scratch/$1/build" -DCMAKE_PREFIX_PATH="${2:-$scratch/prefix}" \
         -DCMAKE_C_COMPILER=$cc -DCMAKE_CXX_COMPILER=$cxx $toolchain
 }
 cmake_project cmake-users "C CXX" "0.1"
@@ -112,7 +118,18 @@ if cmake_configure cmake-too-new >"$scratch/log" 2>&1 || ! grep -q "0.1.0" "$scr
     echo "find_package(cg 0.2) was not refused, naming the version installed"
     exit 1
 fi
-echo "cmake: find_package(cg 0.1) builds and runs a C and a C++ user, C-only too; cg 0.2 is refused"
+# The installed tree moved whole: found where it is now.
+mv "$scratch/prefix" "$scratch/moved"
+cmake_project cmake-moved C "0.1"
+cat >>"$scratch/cmake-moved/CMakeLists.txt" <<'CMAKE'
+add_executable(fib fib.c)
+target_link_libraries(fib PRIVATE cg::cg)
+CMAKE
+quiet cmake_configure cmake-moved "$scratch/moved"
+quiet cmake --build "$scratch/cmake-moved/build"
+LD_LIBRARY_PATH= $run "$scratch/cmake-moved/build/fib" | diff -u "$source_root/examples/fib.expected" -
+echo "cmake: find_package(cg 0.1) builds and runs a C and a C++ user, C-only too, and from the tree moved;" \
+    "cg 0.2 is refused"
 
 mkdir -p "$scratch/consumer/subprojects"
 ln -s "$source_root" "$scratch/consumer/subprojects/cg"

@@ -49,8 +49,32 @@ __attribute__((noinline)) static uintptr_t descend(uintptr_t depth)
     return below + level; /* read after the call: the frame stays */
 }
 
+/* Recurses `depth` calls deep and yields 0 once from there. */
+__attribute__((noinline)) static uintptr_t descend_once(uintptr_t depth)
+{
+    volatile uintptr_t level = depth;
+    uintptr_t below;
+    if (depth == 0) {
+        cg_yield(0, 0);
+        return 0;
+    }
+    below = descend_once(depth - 1);
+    return below + level; /* read after the call: the frame stays */
+}
+
 uintptr_t deep(uintptr_t depth, uintptr_t unused)
 {
     (void)unused;
     return descend(depth);
+}
+
+/* Yields 0 from `depth` calls deep, then 1 and 2 from its own frame: a
+ * buffer sized for the deep slice holds the shallow ones. */
+uintptr_t deep_then_shallow(uintptr_t depth, uintptr_t unused)
+{
+    (void)unused;
+    descend_once(depth);
+    cg_yield(0, 1);
+    cg_yield(0, 2);
+    return 3;
 }

@@ -4,9 +4,13 @@ Run by `meson test --suite python` with CG_LIBRARY naming the built libcg
 and CG_TEST_GENERATORS the library of generators.c; python/ on PYTHONPATH.
 """
 
+import collections.abc
 import ctypes
+import gc
 import operator
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import unittest
@@ -15,6 +19,7 @@ import cg
 
 generators = ctypes.CDLL(os.environ["CG_TEST_GENERATORS"])
 counter, accumulate, call_back, deep = generators.counter, generators.accumulate, generators.call_back, generators.deep
+deep_then_shallow, throws_after_one = generators.deep_then_shallow, generators.throws_after_one
 Callback = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_size_t)
 
 
@@ -70,6 +75,42 @@ class Protocol(unittest.TestCase):
     def test_an_address_is_a_body_too(self):
         address = ctypes.cast(counter, ctypes.c_void_p).value
         self.assertEqual(list(cg.Generator(address, 1, 3)), [1, 2])
+        self.assertEqual(list(cg.Generator(ctypes.c_void_p(address), 1, 3)), [1, 2])
+
+    def test_values_take_all_64_bits(self):
+        g = cg.Generator(accumulate, 0)
+        self.assertEqual(next(g), 0)
+        self.assertEqual(g.send(2**63), 2**63)
+        self.assertEqual(g.send(2**63 - 1), 2**64 - 1)
+        with self.assertRaises(StopIteration) as stop:
+            g.send(0)
+        self.assertEqual(stop.exception.value, 2**64 - 1)
+        self.assertEqual(list(cg.Generator(counter, 2**64 - 3, 2**64 - 1)), [2**64 - 3, 2**64 - 2])
+
+    def test_a_value_that_is_no_uintptr_is_refused_and_changes_nothing(self):
+        g = cg.Generator(accumulate, 1)
+        next(g)
+        for value, error in ((-1, OverflowError), (2**64, OverflowError), ("2", TypeError), (1.0, TypeError)):
+            with self.assertRaises(error):
+                g.send(value)
+        self.assertEqual(g.send(2), 3)  # nothing was delivered
+        for arguments, error in (((counter, -1), OverflowError), ((counter, 0, 2**64), OverflowError),
+                                 ((counter, 0, 1.5), TypeError), ((2**64,), OverflowError), ((0,), ValueError),
+                                 ((ctypes.c_void_p(),), ValueError)):
+            with self.assertRaises(error):
+                cg.Generator(*arguments)
+        with self.assertRaises(TypeError):
+            cg.Generator(counter, 0, 1, headroom=1.5)
+
+    def test_it_is_a_collections_abc_generator_and_throw_closes_it(self):
+        g = cg.Generator(counter, 0, 5)
+        self.assertIsInstance(g, collections.abc.Generator)
+        next(g)
+        with self.assertRaises(KeyError):
+            g.throw(KeyError("raised here"))
+        self.assertTrue(g.done)
+        with self.assertRaises(StopIteration):
+            next(g)
 
 
 class Lifetime(unittest.TestCase):
@@ -100,11 +141,16 @@ class Lifetime(unittest.TestCase):
         self.assertTrue(g.done)
 
     def test_trim_buffers_gives_back_what_a_deep_yield_left(self):
-        g = cg.Generator(deep, 200)
-        next(g)
-        self.assertGreaterEqual(cg.trim_buffers(), 0)
-        self.assertEqual(g.buffer_capacity, g.slice_size)
-        self.assertEqual(next(g), 1)
+        g = cg.Generator(deep_then_shallow, 200)
+        self.assertEqual(next(g), 0)  # deep: the buffer grows
+        self.assertEqual(next(g), 1)  # shallow: the buffer stays (one shallow yield is not enough to shrink it)
+        before = g.buffer_capacity
+        self.assertGreater(before, 2 * g.slice_size)
+        given_back = cg.trim_buffers()
+        self.assertLess(g.buffer_capacity, before)
+        self.assertGreaterEqual(given_back, before - g.buffer_capacity)
+        self.assertGreaterEqual(g.buffer_capacity, g.slice_size)
+        self.assertEqual(next(g), 2)  # and the slice came back intact
 
     def test_labels(self):
         g = cg.Generator(counter, 0, 2)
@@ -146,21 +192,22 @@ class Lifetime(unittest.TestCase):
 
 
 class Errors(unittest.TestCase):
-    def test_resuming_a_running_generator_from_a_callback_inside_it(self):
+    def test_resuming_or_closing_a_running_generator_from_a_callback_inside_it(self):
         raised = []
 
         def from_inside(value):
-            try:
-                next(g)
-            except cg.Error as error:
-                raised.append(error)
+            self.assertTrue(g.started)
+            for action in (lambda: next(g), g.close, lambda: g.send(1)):
+                try:
+                    action()
+                except cg.Error as error:
+                    raised.append(error)
             return value * 3
 
         callback = Callback(from_inside)
         g = cg.Generator(call_back, ctypes.cast(callback, ctypes.c_void_p).value, 14)
         self.assertEqual(next(g), 42)
-        self.assertEqual(len(raised), 1)
-        self.assertEqual(raised[0].code, cg.Status.ERUNNING)
+        self.assertEqual([error.code for error in raised], [cg.Status.ERUNNING] * 3)
         self.assertIn("running", str(raised[0]))
         with self.assertRaises(StopIteration) as stop:  # and it goes on
             next(g)
@@ -192,23 +239,51 @@ class Errors(unittest.TestCase):
         self.assertEqual(values, [0, 1, 2])
 
     def test_a_resume_deeper_than_the_headroom(self):
-        g = cg.Generator(counter, 0, 3, headroom=0)
-        self.assertEqual(next(g), 0)
-        # Through a C callback the resume comes from deeper in the stack.
-        from_callback = []
+        for headroom, refused in ((0, True), (None, False)):  # sorted(map()) resumes some 700 bytes deeper
+            g = cg.Generator(counter, 0, 3, headroom=headroom)
+            self.assertEqual(next(g), 0)
+            if refused:
+                with self.assertRaises(cg.Error) as failure:
+                    sorted(map(lambda _: next(g), range(1)))
+                self.assertEqual(failure.exception.code, cg.Status.ETOODEEP)
+                self.assertEqual(next(g), 1)  # unchanged: from where it started, it goes on
+            else:
+                self.assertEqual(sorted(map(lambda _: next(g), range(1))), [1])
 
-        def resume(value):
-            try:
-                next(g)
-            except cg.Error as error:
-                from_callback.append(error.code)
-            return value
+    def test_an_exception_that_escapes_the_body_finishes_it(self):
+        g = cg.Generator(throws_after_one)
+        self.assertEqual(next(g), 1)
+        with self.assertRaises(cg.Error) as failure:
+            next(g)
+        self.assertEqual(failure.exception.code, cg.Status.EEXCEPTION)
+        self.assertTrue(g.done)
+        with self.assertRaises(StopIteration):
+            next(g)
 
-        callback = Callback(resume)
-        helper = cg.Generator(call_back, ctypes.cast(callback, ctypes.c_void_p).value, 1)
-        next(helper)
-        self.assertEqual(from_callback, [cg.Status.ETOODEEP])
-        self.assertEqual(next(g), 1)  # unchanged: from where it started, it goes on
+    def test_errors_pickle(self):
+        import pickle
+
+        error = pickle.loads(pickle.dumps(cg.Error(cg.Status.ETHREAD)))
+        self.assertEqual((error.code, str(error)), (cg.Status.ETHREAD, str(cg.Error(cg.Status.ETHREAD))))
+
+    def test_the_garbage_collector_destroys_a_suspended_generator_on_any_thread(self):
+        g = cg.Generator(counter, 0, 10)
+        g.label = "collected on another thread"
+        next(g)
+        holder = [g]
+        del g
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "before.cgsnap")
+            cg.snapshot(path)
+            with open(path, "rb") as file:
+                self.assertIn(b"collected on another thread", file.read())
+            thread = threading.Thread(target=holder.clear)  # the last reference goes there
+            thread.start()
+            thread.join()
+            gc.collect()
+            cg.snapshot(path)
+            with open(path, "rb") as file:
+                self.assertNotIn(b"collected on another thread", file.read())
 
     def test_the_headroom_is_checked(self):
         with self.assertRaises(cg.Error) as failure:
@@ -216,21 +291,25 @@ class Errors(unittest.TestCase):
         self.assertEqual(failure.exception.code, cg.Status.EINVAL)
 
     def test_out_of_memory(self):
-        import gc
-
-        gc.collect()  # no generator may exist while the allocator changes
-        Allocate = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
-        Deallocate = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
-        failing, unused = Allocate(lambda size, context: None), Deallocate(lambda memory, size, context: None)
-        cg.library.cg_set_allocator.argtypes = [Allocate, Deallocate, ctypes.c_void_p]
-        cg.library.cg_set_allocator(failing, unused, None)
-        try:
-            with self.assertRaises(cg.Error) as failure:
-                cg.Generator(counter, 0, 1)
-        finally:
-            cg.library.cg_set_allocator(Allocate(), Deallocate(), None)  # malloc again
-        self.assertEqual(failure.exception.code, cg.Status.ENOMEM)
-        self.assertEqual(list(cg.Generator(counter, 0, 2)), [0, 1])
+        # In a process of its own: the allocator is process-wide, and no
+        # generator may exist while it changes.
+        program = """
+import ctypes, os, cg
+counter = ctypes.CDLL(os.environ["CG_TEST_GENERATORS"]).counter
+Allocate = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+Deallocate = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+failing, unused = Allocate(lambda size, context: None), Deallocate(lambda memory, size, context: None)
+cg.library.cg_set_allocator.argtypes = [Allocate, Deallocate, ctypes.c_void_p]
+cg.library.cg_set_allocator(failing, unused, None)
+try:
+    cg.Generator(counter, 0, 1)
+except cg.Error as error:
+    print(error.code.name)
+cg.library.cg_set_allocator(Allocate(), Deallocate(), None)  # malloc again
+print(list(cg.Generator(counter, 0, 2)))
+"""
+        run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+        self.assertEqual((run.returncode, run.stdout), (0, "ENOMEM\n[0, 1]\n"), run.stderr)
 
     def test_a_python_callable_is_refused_with_the_reason(self):
         def body(a, b):
