@@ -4,7 +4,8 @@
 //     cg-bench [--quick] [--csv] [--cpu N] [--only METRIC]...
 //
 // Metrics (CSV: metric,system,param,value,unit):
-//   roundtrip             next() of a minimal integer generator
+//   roundtrip             next() of a minimal integer generator (cg_c: cg_invoke of
+//                         a minimal C generator, c_bodies.c)
 //   roundtrip_size        the same, its body keeping a live local of `param`
 //                         bytes across the yield (memcpy_floor: two memcpys
 //                         of cg's slice for that local)
@@ -32,6 +33,9 @@
 
 #include <cg/copy_generator.hpp>
 
+#include <cg.h>
+
+#include "c_bodies.h"
 #include "harness.hpp"
 #include "systems.hpp"
 
@@ -88,6 +92,15 @@ void roundtrip(const Settings& settings, std::vector<Result>& out)
 {
     auto cg_generator = cg_minimal();
     out.push_back({"roundtrip", "cg", 0, time_next(settings, cg_generator), "ns"});
+    cg_t* c_generator = cg_create(reinterpret_cast<void*>(&cg_bench_c_counter), 0, 0);
+    out.push_back({"roundtrip", "cg_c", 0, median_ns_per_op(settings, [c_generator](std::size_t n) {
+                       long sum = 0;
+                       for (std::size_t i = 0; i < n; ++i)
+                           sum += static_cast<long>(cg_invoke(c_generator, 0));
+                       keep(sum);
+                   }),
+                   "ns"});
+    cg_destroy(c_generator);
     BoostGenerator<int> boost_generator([](BoostGenerator<int>& y) {
         for (int i = 0;; ++i)
             y.yield(i);

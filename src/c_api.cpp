@@ -57,28 +57,28 @@ constexpr GeneratorOps c_ops = {
 Control* control(cg_t* co) noexcept { return reinterpret_cast<Control*>(co); }
 const Control* control(const cg_t* co) noexcept { return reinterpret_cast<const Control*>(co); }
 
-/// Resumes co; returns a status, and on CG_OK the value in *result.
-int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, std::string* message)
+/// Resumes co; returns a status, and on CG_OK the value in *result. On an
+/// error, `failed(message)` is called first (cg_invoke's aborts): the
+/// message is built only then, not on every resume.
+template <class Failed>
+CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, Failed failed)
 {
-    if (co == nullptr) {
-        if (message)
-            *message = "null generator";
+    if (co == nullptr) [[unlikely]] {
+        failed("null generator");
         return CG_EINVAL;
     }
     std::optional<std::uintptr_t> out; // where the body's return value goes
     ResumeFrame frame{control(co), &out, &value};
     std::uintptr_t yielded;
     try {
-        if (resume(frame, yielded))
+        if (resume(frame, yielded)) [[likely]]
             out = yielded;
     } catch (const error& e) {
-        if (message)
-            *message = e.what();
+        failed(e.what());
         return static_cast<int>(e.code());
     }
-    if (frame.exception) {
-        if (message)
-            *message = "an exception escaped the generator's function";
+    if (frame.exception) [[unlikely]] {
+        failed("an exception escaped the generator's function");
         return CG_EEXCEPTION;
     }
     if (result)
@@ -86,16 +86,24 @@ int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* result, std::
     return CG_OK;
 }
 
+[[noreturn, gnu::noinline, gnu::cold]] void invoke_failed(const char* message)
+{
+    fatal(std::string("cg_invoke: ") + message);
+}
+
 /// The generator cg_yield yields from: the innermost on this thread, if it
-/// yields and receives uintptr_t; else null. Not inlined: its type check
-/// would put saved registers into cg_yield's frame, which is in the slice.
+/// yields and receives uintptr_t; else null. A C generator is known by its
+/// ops at once; only a C++ generator's types are compared. Not inlined: the
+/// comparison would put saved registers into cg_yield's frame, which is in
+/// the slice.
 [[gnu::noinline]] Control* yield_target() noexcept
 {
-    ResumeFrame* frame = current_frame();
+    ResumeFrame* frame = this_thread.current;
     if (frame == nullptr)
         return nullptr;
-    const GeneratorOps& ops = *frame->generator->head.ops;
-    if (*ops.yield_type != typeid(std::uintptr_t) || *ops.receive_type != typeid(std::uintptr_t))
+    const GeneratorOps* ops = frame->generator->head.ops;
+    if (ops != &c_ops &&
+        (*ops->yield_type != typeid(std::uintptr_t) || *ops->receive_type != typeid(std::uintptr_t)))
         return nullptr;
     return frame->generator;
 }
@@ -157,13 +165,14 @@ int cg_set_headroom(cg_t* co, size_t bytes)
 uintptr_t cg_invoke(cg_t* co, uintptr_t value)
 {
     std::uintptr_t result = 0;
-    std::string message;
-    if (checked_resume(co, value, &result, &message) != CG_OK)
-        fatal("cg_invoke: " + message);
+    checked_resume(co, value, &result, &invoke_failed);
     return result;
 }
 
-int cg_resume(cg_t* co, uintptr_t value, uintptr_t* result) { return checked_resume(co, value, result, nullptr); }
+int cg_resume(cg_t* co, uintptr_t value, uintptr_t* result)
+{
+    return checked_resume(co, value, result, [](const char*) noexcept {});
+}
 
 uintptr_t cg_yield(void*, uintptr_t value)
 {

@@ -42,6 +42,8 @@ static_assert(CG_SWITCH_YIELDED == switch_yielded && CG_SWITCH_FINISHED == switc
               CG_SWITCH_TOO_DEEP == switch_too_deep);
 static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");
 static_assert(inline_capacity % 16 == 0, "slices are multiples of 16 bytes");
+static_assert(CG_SMALL_SLICE >= inline_capacity && CG_SMALL_SLICE <= 64,
+              "the trampoline copies every slice the inline bytes hold, and at most 64 bytes");
 
 inline std::uint32_t owner_of(const Control& generator) noexcept { return status_of(generator.head) >> state_bits; }
 

@@ -24,13 +24,15 @@
  *                                        put parked frames back
  *
  * One case the trampoline copies itself, to spare two calls on the hot
- * path: a slice in the control block's inline bytes (capacity at most
- * CG_INLINE_CAPACITY, a slice that fits them, a resumer above the home)
- * with no value to deliver (the frame's deliver is null), unless the core
- * asks to copy every slice (cg_core_copies_every_slice: debug builds, which
- * check the switch's invariants before each copy, and programs under ASan,
- * whose poison each copy must clear). Such a slice needs no buffer policy:
- * inline bytes never shrink, and a slice that does not fit goes to the core.
+ * path: a small slice (at most CG_SMALL_SLICE bytes) that its buffer holds
+ * and the buffer policy keeps (the inline bytes, capacity at most
+ * CG_INLINE_CAPACITY; or a heap buffer the slice uses more than a quarter
+ * of: slice_buffer.hpp), a resumer above the home, and no value to deliver
+ * (the frame's deliver is null); unless the core asks to copy every slice
+ * (cg_core_copies_every_slice: debug builds, which check the switch's
+ * invariants before each copy, and programs under ASan, whose poison each
+ * copy must clear). Everything else goes to the core: a slice that does
+ * not fit, one that would shrink its buffer, a large one.
  *
  * The core does the bookkeeping (states, owners, errno, C++ exception
  * state, the chain of resumes) before and after calling the trampoline.
@@ -44,8 +46,10 @@
 #define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes of the saved slice */
 #define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes its buffer holds */
 #define CG_CONTROL_REGISTERS 32  /* struct cg_arch_registers (arch/<cpu>/frame_layout.h), then
-                                    the inline bytes (CG_CONTROL_INLINE_BYTES and
-                                    CG_INLINE_CAPACITY, there too) */
+                                    the inline bytes (CG_CONTROL_INLINE_BYTES,
+                                    CG_INLINE_CAPACITY and CG_SMALL_SLICE, there
+                                    too); a heap buffer's address is in the
+                                    inline bytes' first 8 */
 
 /* The field of a resume in progress (struct cg::detail::ResumeFrame) that a
  * trampoline reads. */

@@ -116,6 +116,67 @@ TEST_CASE("a minimal generator's buffer goes back to the inline bytes, not to th
     REQUIRE(cg_test::outstanding_allocations() == before);
 }
 
+namespace {
+
+/// Cleared when a lean frame's locals changed across a yield. The lean
+/// functions below report so instead of failing the test at once: Catch's
+/// macros would make their frames large.
+bool lean_locals_intact = true;
+
+/// As yield_freely_from_depth, in a frame as small as it can be.
+[[gnu::noinline]] void yield_leanly_from_depth(int value, std::size_t bytes)
+{
+    auto* locals = static_cast<unsigned char*>(__builtin_alloca(bytes));
+    std::memset(locals, value & 0xff, bytes);
+    cg::yield(value);
+    for (std::size_t i = 0; i < bytes; ++i)
+        lean_locals_intact = lean_locals_intact && locals[i] == (value & 0xff);
+}
+
+} // namespace
+
+TEST_CASE("small slices in a heap buffer they use more than a quarter of stay there, intact", "[buffer_policy]")
+{
+    // The first yield, from a little deeper, moves the buffer to the heap;
+    // the slices after it are smaller but use more than a quarter of it,
+    // so the policy keeps it. Up to 64 bytes (CG_SMALL_SLICE on both CPUs)
+    // the trampoline copies such a slice itself (src/trampoline.h), and
+    // must keep the buffer, the slice size and every byte as the core does.
+    lean_locals_intact = true;
+    // Yields 0 and 1 from 16 and 0 bytes down, then 2, 3, ... from its
+    // own frame, as small as the README's minimal generator's (cg::yield
+    // needs no handle).
+    CopyGenerator<int> g([]() {
+        yield_leanly_from_depth(0, 16);
+        yield_leanly_from_depth(1, 0);
+        for (int i = 2;; ++i)
+            cg::yield(i);
+    });
+    REQUIRE(g.next() == 0);
+    const std::size_t grown = g.buffer_capacity();
+    REQUIRE(grown > cg_test::inline_capacity());
+    const std::size_t made = cg_test::allocations_made();
+    bool policy_keeps = true;
+    int small_heap_yields = 0;
+    for (int i = 1; i < 300; ++i) {
+        REQUIRE(g.next() == i);
+        std::size_t slice = g.slice_size();
+        INFO("yield " << i << ": slice " << slice << ", capacity " << g.buffer_capacity());
+        REQUIRE(slice > 0);
+        REQUIRE(slice % 16 == 0);
+        policy_keeps = policy_keeps && slice <= grown && slice * 4 > grown;
+        if (policy_keeps) {
+            REQUIRE(g.buffer_capacity() == grown);
+            REQUIRE(cg_test::allocations_made() == made);
+            small_heap_yields += slice <= 64;
+        }
+    }
+    INFO("yields of a small slice kept in the heap buffer: " << small_heap_yields << ", first capacity " << grown);
+    REQUIRE(lean_locals_intact);
+    if (cg_test::lean_frames)
+        REQUIRE(small_heap_yields >= 290); // the case is reached: every yield from the body's frame
+}
+
 TEST_CASE("a generator whose depth alternates keeps its buffer", "[buffer_policy]")
 {
     CopyGenerator<int> g([](Yielder<int>& y) {

@@ -56,6 +56,8 @@
  * beside its frame record). */
 #define CG_CONTROL_INLINE_BYTES (CG_CONTROL_REGISTERS + CG_REGISTERS_SIZE)
 #define CG_INLINE_CAPACITY 64
+/* The largest slice the trampoline copies itself (trampoline.h). */
+#define CG_SMALL_SLICE 64
 
 /* struct cg_arch_resumer_frame: what cg_arch_start and cg_arch_resume store
  * below the resumer's sp; offsets from the saved sp S. */

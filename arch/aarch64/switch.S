@@ -251,11 +251,15 @@ cg_arch_resume:
         b.lo    .Lrestore_by_core               /* yes: the core parks or refuses */
         CORE_COPIES_EVERY_SLICE 12              /* does the core copy every slice? */
         cbnz    w12, .Lrestore_by_core          /* yes */
-        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* the buffer's capacity */
-        cmp     w12, #CG_INLINE_CAPACITY        /* slice in a heap buffer? */
-        b.hi    .Lrestore_by_core               /* yes */
+        cmp     x10, #CG_SMALL_SLICE            /* a small slice? */
+        b.hi    .Lrestore_by_core               /* no: the core copies it */
+        add     x11, x0, #CG_CONTROL_INLINE_BYTES /* x11 = the inline bytes ... */
+        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* ... unless the buffer's capacity */
+        cmp     w12, #CG_INLINE_CAPACITY        /* says it is on the heap: */
+        b.ls    .Lrestore_small                 /* (inline) */
+        ldr     x11, [x11]                      /* x11 = the heap buffer they name */
+.Lrestore_small:
         mov     sp, x22                         /* sp = the slice bottom, below the copy */
-        add     x11, x0, #CG_CONTROL_INLINE_BYTES /* x11 = the inline bytes */
         COPY_SMALL_SLICE x11, x22, x10          /* slice back home */
         b       .Lrestored                      /* restored */
 .Lrestore_by_core:
@@ -291,7 +295,7 @@ cg_arch_resume:
 /* ResumeFrame* cg_arch_suspend(Control* ctl x0, ResumeFrame* frame x1);
  *
  * Called by the running generator; `frame` is the resume to return to.
- * Copies the slice [sp, slice top) out: itself in the inline case of
+ * Copies the slice [sp, slice top) out: itself in the small case of
  * trampoline.h, else through cg_core_save_slice, which also hands the
  * value over (that may throw: nothing has changed then). Saves the
  * generator's registers and returns {CG_SWITCH_YIELDED, -} to the resumer.
@@ -307,16 +311,22 @@ cg_arch_suspend:
         cbnz    w9, .Lsave_by_core              /* yes */
         ldr     x9, [x1, #CG_FRAME_DELIVER]     /* a value to deliver? */
         cbnz    x9, .Lsave_by_core              /* yes: the core delivers it */
-        ldr     w9, [x0, #CG_CONTROL_CAPACITY]  /* the buffer's capacity */
-        cmp     w9, #CG_INLINE_CAPACITY         /* a heap buffer? */
-        b.hi    .Lsave_by_core                  /* yes: the core keeps its policy */
         ldr     x10, [x0, #CG_CONTROL_SLICE_TOP] /* x10 = slice top */
         mov     x11, sp                         /* x11 = sp, the slice bottom */
         sub     x9, x10, x11                    /* x9 = the slice's size */
-        cmp     x9, #CG_INLINE_CAPACITY         /* does it fit the inline bytes? */
-        b.hi    .Lsave_by_core                  /* no: the core grows the buffer */
+        cmp     x9, #CG_SMALL_SLICE             /* a small slice? */
+        b.hi    .Lsave_by_core                  /* no: the core copies it */
+        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* x12 = the buffer's capacity */
+        cmp     x9, x12                         /* does the buffer hold the slice? */
+        b.hi    .Lsave_by_core                  /* no: the core grows it */
+        add     x16, x0, #CG_CONTROL_INLINE_BYTES /* x16 = the inline bytes ... */
+        cmp     w12, #CG_INLINE_CAPACITY        /* ... unless on the heap: */
+        b.ls    .Lsave_small                    /* (inline, which never shrinks) */
+        cmp     x12, x9, lsl #2                 /* a quarter of the buffer or less? */
+        b.hs    .Lsave_by_core                  /* yes: the core may shrink it */
+        ldr     x16, [x16]                      /* x16 = the heap buffer they name */
+.Lsave_small:
         str     w9, [x0, #CG_CONTROL_SLICE_SIZE] /* slice size */
-        add     x16, x0, #CG_CONTROL_INLINE_BYTES /* x16 = the inline bytes */
         COPY_SMALL_SLICE x11, x16, x9           /* slice out */
         ldr     x9, [x10, #CG_LINK_RESUMER_SP]  /* x9 = S, from the link */
         b       .Lsaved                         /* saved */

@@ -47,6 +47,9 @@
  * the minimal generator's slice is 32 bytes here. */
 #define CG_CONTROL_INLINE_BYTES (CG_CONTROL_REGISTERS + CG_REGISTERS_SIZE)
 #define CG_INLINE_CAPACITY 32
+/* The largest slice the trampoline copies itself (trampoline.h): the
+ * minimal C generator's, 48 bytes, goes to a heap buffer and stays fast. */
+#define CG_SMALL_SLICE 64
 
 /* struct cg_arch_resumer_frame: what cg_arch_start and cg_arch_resume push
  * below the resumer's return address; offsets from the saved sp S. */

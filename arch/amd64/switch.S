@@ -80,10 +80,13 @@
         jmp     *\scratch                       /* return without `ret` (see top) */
 .endm
 
-/* Copy \size bytes (16 or 32) from the address in \from to the one in \to
- * through r8-r11, which none of the three may be, in 8-byte words: they
- * were just stored one by one, and a wider load spanning two such stores
- * would wait for them instead of taking them from the store buffer. */
+/* Copy \size bytes (16, 32, 48 or 64) from the address in \from to the
+ * one in \to through r8-r11, which none of the three may be, in 8-byte
+ * words: the lowest 16 bytes and the highest 16, then, above 32, the 16
+ * above the lowest and the 16 below the highest (copies overlap where
+ * \size is smaller). Words, not wider: they were just stored one by one,
+ * and a wider load spanning two such stores would wait for them instead of
+ * taking them from the store buffer. */
 .macro COPY_SMALL_SLICE from, to, size
         NOT_AMONG \from, "COPY_SMALL_SLICE: the source is in a register it clobbers", %r8, %r9, %r10, %r11
         NOT_AMONG \to, "COPY_SMALL_SLICE: the destination is in a register it clobbers", %r8, %r9, %r10, %r11
@@ -96,6 +99,17 @@
         mov     %r9, 8(\to)                     /* where it goes */
         mov     %r10, -16(\to,\size)          /* (the same words */
         mov     %r11, -8(\to,\size)           /* when \size is 16) */
+        cmp     $32, \size                      /* more than 32 bytes? */
+        jbe     .Lcopied\@                      /* no: copied */
+        mov     16(\from), %r8                  /* the third word, */
+        mov     24(\from), %r9                  /* the fourth, */
+        mov     -32(\from,\size), %r10          /* the fourth from the top */
+        mov     -24(\from,\size), %r11          /* and the third from the top, */
+        mov     %r8, 16(\to)                    /* each stored */
+        mov     %r9, 24(\to)                    /* where it goes */
+        mov     %r10, -32(\to,\size)          /* (the same words */
+        mov     %r11, -24(\to,\size)          /* when \size is 48) */
+.Lcopied\@:
 .endm
 
 /* The running generator's registers into its control block at \ctl. */
@@ -166,7 +180,7 @@ cg_arch_entry_return:
 
 /* SwitchResult cg_arch_resume(Control* ctl rdi, ResumeFrame* frame rsi);
  *
- * Saves the resumer (rsp = S), copies the slice home (itself in the inline
+ * Saves the resumer (rsp = S), copies the slice home (itself in the small
  * case of trampoline.h, else through cg_core_restore_slice with rsp below
  * S and the slice), rewrites the link frame and jumps to where the
  * generator yielded: its cg_arch_suspend returns `frame`. Returns as
@@ -193,10 +207,14 @@ cg_arch_resume:
         jb      .Lrestore_by_core               /* yes: the core parks or refuses */
         cmpb    $0, cg_core_copies_every_slice(%rip) /* does the core copy every slice? */
         jne     .Lrestore_by_core               /* yes */
-        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* slice in a heap buffer? */
-        ja      .Lrestore_by_core               /* yes */
+        cmp     $CG_SMALL_SLICE, %eax           /* a small slice? */
+        ja      .Lrestore_by_core               /* no: the core copies it */
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes ... */
+        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* ... unless on the heap: */
+        jbe     .Lrestore_small                 /* (inline) */
+        mov     (%rdx), %rdx                    /* rdx = the heap buffer they name */
+.Lrestore_small:
         mov     %r14, %rsp                      /* rsp = the slice bottom, below the copy */
-        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
         COPY_SMALL_SLICE %rdx, %r14, %rax       /* slice back home */
         jmp     .Lrestored                      /* restored */
 .Lrestore_by_core:
@@ -237,7 +255,7 @@ cg_arch_resume:
  *
  * Called by the running generator; `frame` is the resume to return to.
  * Copies the slice [our return address, slice top) out: itself in the
- * inline case of trampoline.h, else through cg_core_save_slice, which also
+ * small case of trampoline.h, else through cg_core_save_slice, which also
  * hands the value over (that may throw: nothing has changed then). Saves
  * the generator's registers and returns {CG_SWITCH_YIELDED, -} to the
  * resumer. Returns, when resumed, that resume's ResumeFrame; or null at
@@ -251,15 +269,23 @@ cg_arch_suspend:
         jne     .Lsave_by_core                  /* yes */
         cmpq    $0, CG_FRAME_DELIVER(%rsi)      /* a value to deliver? */
         jne     .Lsave_by_core                  /* yes: the core delivers it */
-        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* a heap buffer? */
-        ja      .Lsave_by_core                  /* yes: the core keeps its policy */
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
         mov     %rax, %rcx                      /* rcx = slice top ... */
         sub     %rsp, %rcx                      /* ... minus our return address: the size */
-        cmp     $CG_INLINE_CAPACITY, %rcx       /* does it fit the inline bytes? */
-        ja      .Lsave_by_core                  /* no: the core grows the buffer */
+        cmp     $CG_SMALL_SLICE, %rcx           /* a small slice? */
+        ja      .Lsave_by_core                  /* no: the core copies it */
+        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = the buffer's capacity */
+        cmp     %r8, %rcx                       /* does the buffer hold the slice? */
+        ja      .Lsave_by_core                  /* no: the core grows it */
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes ... */
+        cmp     $CG_INLINE_CAPACITY, %r8d       /* ... unless on the heap: */
+        jbe     .Lsave_small                    /* (inline, which never shrinks) */
+        lea     (,%rcx,4), %r9                  /* r9 = four times the size */
+        cmp     %r8, %r9                        /* a quarter of the buffer or less? */
+        jbe     .Lsave_by_core                  /* yes: the core may shrink it */
+        mov     (%rdx), %rdx                    /* rdx = the heap buffer they name */
+.Lsave_small:
         mov     %ecx, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
-        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
         COPY_SMALL_SLICE %rsp, %rdx, %rcx       /* slice out */
         mov     CG_LINK_RESUMER_SP(%rax), %rax  /* rax = S, from the link */
         jmp     .Lsaved                         /* saved */

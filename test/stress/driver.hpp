@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "model.hpp" // slice_class_count
+
 namespace cg_stress {
 
 /// The first divergence from the reference, or a check that failed.
@@ -23,7 +25,7 @@ struct Totals {
     std::uint64_t destroyed_early = 0;
     /// Suspended generators destroyed from surely below their home's top,
     /// by SliceClass (model.hpp).
-    std::uint64_t destroyed_below_home[3] = {};
+    std::uint64_t destroyed_below_home[slice_class_count] = {};
 };
 
 /// Runs the program of `seed` for at most `max_steps` steps; throws Failure.

@@ -256,18 +256,33 @@ private:
     std::uint32_t id_;
 };
 
+/// Yields `x` from a frame a little deeper than its caller's.
+[[gnu::noinline]] inline void yield_a_little_deeper(std::uint64_t x)
+{
+    volatile unsigned char pad[16] = {};
+    cg::yield(x);
+    pad[0] = pad[15];
+}
+
 /// Kind::minimal: yields minimal_next's sequence from its body's own frame,
 /// which holds only a counted object (destroyed by running to the end or by
 /// unwinding) and the loop. cg::yield needs no handle, which keeps that
 /// frame small: in optimized builds its slice fits the control block's
-/// inline bytes.
+/// inline bytes. For an odd seed, the first value comes from a little
+/// deeper: the buffer moves to the heap, and the small slices after it
+/// stay there (the trampoline's small heap case, model.hpp).
 class MinimalGenerator final : public AnyGenerator {
 public:
     MinimalGenerator(const BodySpec& spec, ResumerBox* box)
         : generator_(
               [seed = spec.seed]() {
                   Tracked held(seed);
-                  for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
+                  std::uint64_t x = seed;
+                  if (seed % 2 == 1 && minimal_goes_on(x)) {
+                      yield_a_little_deeper(x);
+                      x = minimal_next(x);
+                  }
+                  for (; minimal_goes_on(x); x = minimal_next(x))
                       cg::yield(x);
               },
               cg::Options{spec.headroom}),

@@ -232,8 +232,11 @@ int main(int argc, char** argv)
         std::printf(" %s %llu", name(static_cast<SliceClass>(c)),
                     static_cast<unsigned long long>(sum.destroyed_below_home[c]));
         // Only optimized builds without sanitizers make frames small enough
-        // for the inline bytes.
-        bool reachable = lean_frames || static_cast<SliceClass>(c) != SliceClass::inline_bytes;
+        // for the inline bytes, or a heap slice as small as the
+        // trampoline's.
+        bool small = static_cast<SliceClass>(c) == SliceClass::inline_bytes ||
+                     static_cast<SliceClass>(c) == SliceClass::trampoline_heap;
+        bool reachable = lean_frames || !small;
         every_class = every_class && (sum.destroyed_below_home[c] > 0 || !reachable);
     }
     std::printf("\n");

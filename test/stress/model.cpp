@@ -29,7 +29,8 @@ const char* name(SliceClass kind)
 {
     switch (kind) {
     case SliceClass::inline_bytes: return "inline bytes";
-    case SliceClass::small_heap: return "heap < 512";
+    case SliceClass::trampoline_heap: return "small heap (trampoline)";
+    case SliceClass::small_heap: return "heap < 512 (core)";
     case SliceClass::large_heap: return "heap >= 512";
     }
     return "?";

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "frame_layout.h" // CG_SMALL_SLICE
+
 namespace cg_stress {
 
 /// splitmix64: small, fast, and the same everywhere.
@@ -71,18 +73,22 @@ inline std::uint64_t minimal_next(std::uint64_t x) { return x * 5 + 3; }
 inline bool minimal_goes_on(std::uint64_t x) { return x % 16 != 0; }
 
 /// The slice classes the copies of a slice distinguish (src/slice_copy.hpp,
-/// arch/<cpu>/switch.S): the control block's inline bytes, a heap buffer
-/// below 512 bytes, a larger one (aligned stores).
-enum class SliceClass { inline_bytes, small_heap, large_heap };
-inline constexpr int slice_class_count = 3;
+/// arch/<cpu>/switch.S): the control block's inline bytes, a small slice
+/// in a heap buffer that the trampoline copies itself (trampoline.h: no
+/// more than CG_SMALL_SLICE bytes, more than a quarter of the buffer), a
+/// heap buffer below 512 bytes copied by the core, a larger one (aligned
+/// stores).
+enum class SliceClass { inline_bytes, trampoline_heap, small_heap, large_heap };
+inline constexpr int slice_class_count = 4;
 const char* name(SliceClass kind);
 /// Bytes of slice a control block holds itself on this CPU.
 std::size_t inline_capacity();
 inline SliceClass slice_class(std::size_t slice, std::size_t capacity)
 {
-    return capacity <= inline_capacity() ? SliceClass::inline_bytes
-           : slice < 512                 ? SliceClass::small_heap
-                                         : SliceClass::large_heap;
+    return capacity <= inline_capacity()                          ? SliceClass::inline_bytes
+           : slice <= CG_SMALL_SLICE && slice * 4 > capacity      ? SliceClass::trampoline_heap
+           : slice < 512                                          ? SliceClass::small_heap
+                                                                  : SliceClass::large_heap;
 }
 
 /// The headrooms generators get, at random.
