@@ -4,8 +4,9 @@
 //     cg-bench [--quick] [--csv] [--cpu N] [--only METRIC]...
 //
 // Metrics (CSV: metric,system,param,value,unit):
-//   roundtrip             next() of a minimal integer generator (cg_c: cg_invoke of
-//                         a minimal C generator, c_bodies.c)
+//   roundtrip             next() of a minimal integer generator (*_yield_in_a_call:
+//                         its yield one call deeper; cg_c: cg_invoke of a minimal C
+//                         generator, c_bodies.c)
 //   roundtrip_size        the same, its body keeping a live local of `param`
 //                         bytes across the yield (memcpy_floor: two memcpys
 //                         of cg's slice for that local)
@@ -53,6 +54,14 @@ cg::CopyGenerator<int> cg_minimal()
     });
 }
 
+/// Yields `value` from one call below the body: the return from this
+/// function, after the resume, crosses the switch (README, "Performance").
+template <class Yielder>
+[[gnu::noinline]] void yield_in_a_call(Yielder& y, int value)
+{
+    y.yield(value);
+}
+
 Cpp20Generator<int> cpp20_minimal()
 {
     for (int i = 0;; ++i)
@@ -92,6 +101,11 @@ void roundtrip(const Settings& settings, std::vector<Result>& out)
 {
     auto cg_generator = cg_minimal();
     out.push_back({"roundtrip", "cg", 0, time_next(settings, cg_generator), "ns"});
+    cg::CopyGenerator<int> nested([](cg::Yielder<int>& y) {
+        for (int i = 0;; ++i)
+            yield_in_a_call(y, i);
+    });
+    out.push_back({"roundtrip", "cg_yield_in_a_call", 0, time_next(settings, nested), "ns"});
     cg_t* c_generator = cg_create(reinterpret_cast<void*>(&cg_bench_c_counter), 0, 0);
     out.push_back({"roundtrip", "cg_c", 0, median_ns_per_op(settings, [c_generator](std::size_t n) {
                        long sum = 0;
@@ -106,6 +120,11 @@ void roundtrip(const Settings& settings, std::vector<Result>& out)
             y.yield(i);
     });
     out.push_back({"roundtrip", "boost_fiber", 0, time_next(settings, boost_generator), "ns"});
+    BoostGenerator<int> boost_nested([](BoostGenerator<int>& y) {
+        for (int i = 0;; ++i)
+            yield_in_a_call(y, i);
+    });
+    out.push_back({"roundtrip", "boost_fiber_yield_in_a_call", 0, time_next(settings, boost_nested), "ns"});
     auto cpp20_generator = cpp20_minimal();
     out.push_back({"roundtrip", "cpp20", 0, time_next(settings, cpp20_generator), "ns"});
 }

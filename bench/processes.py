@@ -28,6 +28,8 @@ from collections import defaultdict
 RATIOS = [
     ("roundtrip", "cg", "boost_fiber"),
     ("roundtrip", "cg_c", "cg"),
+    ("roundtrip", "cg_yield_in_a_call", "cg"),
+    ("roundtrip", "cg_yield_in_a_call", "boost_fiber_yield_in_a_call"),
     ("roundtrip", "cg_c", "boost_fiber"),
     ("create_destroy", "cg", "boost_fiber"),
     ("create_destroy", "cg_finished", "cpp20"),
