@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <cg/error.hpp>
 #include <cg/export.h>
 #include <cg/inspect.hpp>
 
@@ -206,6 +207,13 @@ CG_API ResumeFrame* current_frame() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
 [[noreturn]] CG_API void throw_forced_unwind();
+/// throw_forced_unwind, compiled into the program that yields: the
+/// entry<> that catches it is compiled there too, so the unwinder finds the
+/// same type_info object on both sides instead of comparing names across
+/// libraries (README, "Performance"). Out of line: a throw inline in the
+/// yield makes some bodies too large to inline into their entry<>, which
+/// adds a frame to their slice.
+[[noreturn, gnu::noinline, gnu::cold]] inline void throw_forced_unwind_here() { throw forced_unwind{}; }
 [[noreturn]] CG_API void throw_bad_alloc();
 
 CG_API bool is_started(const Control* generator) noexcept;
@@ -378,7 +386,7 @@ CG_HOT_PATH Receive yield_from(Control* generator, Value&& value)
     if (next == nullptr) [[unlikely]]
         throw_bad_alloc();
     if (next->unwinding()) [[unlikely]]
-        throw_forced_unwind();
+        throw_forced_unwind_here();
     if constexpr (!std::is_void_v<Receive>)
         return std::move(*static_cast<Receive*>(next->sent));
 }
