@@ -108,6 +108,18 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
     return frame->generator;
 }
 
+/// The resume a C generator's cg_yield hands its value to directly: the
+/// innermost one on this thread, if it runs a C generator (never unwound:
+/// c_ops) and the yield is suspend's common case; else null, and cg_yield
+/// takes the general path. Not inlined, as yield_target.
+[[gnu::noinline]] ResumeFrame* c_generator_frame() noexcept
+{
+    ResumeFrame* frame = this_thread.current;
+    if (frame == nullptr || frame->generator->head.ops != &c_ops || !suspends_directly(frame, frame->generator))
+        return nullptr;
+    return frame;
+}
+
 /// Why yield_target() found none.
 int yield_target_status() noexcept { return current_frame() == nullptr ? CG_EOUTSIDE : CG_ETYPE; }
 
@@ -127,6 +139,20 @@ inline ResumeFrame* yield_uintptr(Control* generator, std::uintptr_t value)
 {
     fatal(std::string("cg_yield: ") + (status == CG_ENOMEM ? "out of memory growing the slice buffer"
                                                                : cg_strerror(status)));
+}
+
+[[noreturn, gnu::cold]] void yield_found_no_room() { yield_failed(CG_ENOMEM); }
+
+/// cg_yield for any generator of uintptr_t (a C++ one too), or misuse.
+[[gnu::noinline]] std::uintptr_t yield_generally(std::uintptr_t value)
+{
+    Control* generator = yield_target();
+    if (generator == nullptr) [[unlikely]]
+        yield_failed(yield_target_status());
+    ResumeFrame* next = yield_uintptr(generator, value);
+    if (next == nullptr) [[unlikely]]
+        yield_failed(CG_ENOMEM);
+    return *static_cast<std::uintptr_t*>(next->sent);
 }
 
 } // namespace
@@ -176,13 +202,14 @@ int cg_resume(cg_t* co, uintptr_t value, uintptr_t* result)
 
 uintptr_t cg_yield(void*, uintptr_t value)
 {
-    Control* generator = yield_target();
-    if (generator == nullptr) [[unlikely]]
-        yield_failed(yield_target_status());
-    ResumeFrame* next = yield_uintptr(generator, value);
-    if (next == nullptr) [[unlikely]]
-        yield_failed(CG_ENOMEM);
-    return *static_cast<std::uintptr_t*>(next->sent);
+    ResumeFrame* frame = c_generator_frame();
+    if (frame == nullptr) [[unlikely]]
+        return yield_generally(value);
+    frame->deliver = nullptr; // the value travels as bits
+    frame->value = value;
+    // A tail call: when resumed, the trampoline returns the word received
+    // to our caller itself (trampoline.h).
+    return cg_arch_suspend_receiving(frame->generator, frame, &yield_found_no_room);
 }
 
 int cg_try_yield(uintptr_t value, uintptr_t* received)

@@ -38,6 +38,7 @@ static_assert(offsetof(Control, head) + offsetof(ControlHead, capacity) == CG_CO
 static_assert(offsetof(Control, registers) == CG_CONTROL_REGISTERS);
 static_assert(offsetof(Control, buffer) == CG_CONTROL_INLINE_BYTES);
 static_assert(offsetof(ResumeFrame, deliver) == CG_FRAME_DELIVER);
+static_assert(offsetof(ResumeFrame, sent) == CG_FRAME_SENT);
 static_assert(CG_SWITCH_YIELDED == switch_yielded && CG_SWITCH_FINISHED == switch_finished &&
               CG_SWITCH_TOO_DEEP == switch_too_deep);
 static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");

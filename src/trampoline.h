@@ -51,8 +51,9 @@
                                     too); a heap buffer's address is in the
                                     inline bytes' first 8 */
 
-/* The field of a resume in progress (struct cg::detail::ResumeFrame) that a
- * trampoline reads. */
+/* The fields of a resume in progress (struct cg::detail::ResumeFrame) that
+ * a trampoline reads. */
+#define CG_FRAME_SENT 16    /* void*: what the pending yield receives */
 #define CG_FRAME_DELIVER 56 /* DeliverFn: null when the value travels as bits */
 
 /* What cg_arch_start and cg_arch_resume return (SwitchResult::status). The
@@ -63,6 +64,8 @@
 #define CG_SWITCH_TOO_DEEP 5 /* refused: the resumer reaches into the home; payload = its saved sp */
 
 #ifdef __cplusplus
+#include <cstdint>
+
 namespace cg::detail {
 struct Control;
 struct ResumeFrame;
@@ -77,6 +80,14 @@ extern const unsigned char cg_core_copies_every_slice;
 /* The return address in every link frame: a backtrace of a suspended
  * generator ends there. */
 extern const char cg_arch_entry_return[];
+/* cg_arch_suspend for a yield that receives a word, tail-called by the C
+ * API's cg_yield: when resumed, returns the word at the resuming frame's
+ * `sent` to its caller, on amd64 with an indirect jump instead of `ret`
+ * (a `ret` there would pop the resumer's entry from the return stack and be
+ * mispredicted: README.md, "Performance"). If the slice buffer could not
+ * grow, jumps to no_room, which must not return. */
+std::uintptr_t cg_arch_suspend_receiving(cg::detail::Control* generator, cg::detail::ResumeFrame* frame,
+                                         void (*no_room)());
 }
 #endif
 

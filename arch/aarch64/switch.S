@@ -6,6 +6,8 @@
  *   cg_arch_start    first resume: fix the home, call the generator's entry
  *   cg_arch_resume   copy the slice back home and return into it
  *   cg_arch_suspend  copy the slice out and return to the resumer
+ *   cg_arch_suspend_receiving
+ *                    the same, and when resumed, return the word received
  *
  * Saved: x19-x28, x29, x30, d8-d15 and FPCR, callee-saved by the ABI (x30:
  * where the call returns): the resumer's on its stack, the generator's in
@@ -353,6 +355,37 @@ cg_arch_suspend:
         RETURN_TO_RESUMER                       /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend
+
+/* uintptr_t cg_arch_suspend_receiving(Control* ctl x0, ResumeFrame* frame x1,
+ *                                     void (*no_room)() x2);
+ *
+ * cg_arch_suspend for a yield that receives a word (trampoline.h), which
+ * its caller tail-calls. When resumed, returns that resume's *frame->sent,
+ * with `ret` as every switch here (see top). If the slice buffer could not
+ * grow, branches to no_room as its tail call. */
+        .globl  cg_arch_suspend_receiving
+        .hidden cg_arch_suspend_receiving       /* called by the core only */
+        .type   cg_arch_suspend_receiving, %function
+        .p2align 4
+cg_arch_suspend_receiving:
+        .cfi_startproc
+        BTI_C                                   /* a linker's veneer may branch here through x16 */
+        stp     x2, x30, [sp, #-16]!            /* keep no_room and our return address */
+        .cfi_def_cfa_offset 16
+        .cfi_offset 30, -8
+        bl      cg_arch_suspend                 /* suspended; returns the resume that continues us, or null */
+        ldp     x2, x30, [sp], #16              /* no_room and our return address */
+        .cfi_def_cfa_offset 0
+        .cfi_restore 30
+        cbz     x0, .Lno_room                   /* not suspended: the slice buffer could not grow */
+        ldr     x0, [x0, #CG_FRAME_SENT]        /* x0 = where the resume put what it sends */
+        ldr     x0, [x0]                        /* x0 = the word received */
+        ret                                     /* to our caller */
+.Lno_room:
+        mov     x16, x2                         /* in x16, which the `bti c` of a function accepts, */
+        br      x16                             /* no_room(), which does not return */
+        .cfi_endproc
+        .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
 
 /* The GNU property note: this object supports BTI (its functions that may
  * be called through a register begin with `bti c`) and pointer

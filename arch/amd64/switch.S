@@ -6,6 +6,8 @@
  *   cg_arch_start    first resume: fix the home, call the generator's entry
  *   cg_arch_resume   copy the slice back home and jump into it
  *   cg_arch_suspend  copy the slice out and jump back to the resumer
+ *   cg_arch_suspend_receiving
+ *                    the same, and when resumed, return the word received
  *
  * Saved: rbx, rbp, r12-r15 and the control bits of MXCSR and the x87
  * control word, callee-saved by the ABI: the resumer's on its stack, the
@@ -311,6 +313,41 @@ cg_arch_suspend:
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend
+
+/* uintptr_t cg_arch_suspend_receiving(Control* ctl rdi, ResumeFrame* frame rsi,
+ *                                     void (*no_room)() rdx);
+ *
+ * cg_arch_suspend for a yield that receives a word (trampoline.h), which
+ * its caller tail-calls. When resumed, returns that resume's *frame->sent
+ * with `jmp`, not `ret`: the return stack holds the resumer's calls then,
+ * and the address this jump goes to, the same for every yield from one
+ * place, is predicted by its branch history instead. If the slice buffer
+ * could not grow, jumps to no_room as its tail call. */
+        .globl  cg_arch_suspend_receiving
+        .hidden cg_arch_suspend_receiving       /* called by the core only */
+        .type   cg_arch_suspend_receiving, @function
+        .p2align 4
+cg_arch_suspend_receiving:
+        .cfi_startproc
+        push    %rdx                            /* keep no_room; rsp is 16-aligned for the call */
+        .cfi_adjust_cfa_offset 8
+        call    cg_arch_suspend                 /* suspended; returns the resume that continues us, or null */
+        pop     %rdx                            /* no_room */
+        .cfi_adjust_cfa_offset -8
+        test    %rax, %rax                      /* suspended? */
+        jz      .Lno_room                       /* no: the slice buffer could not grow */
+        mov     CG_FRAME_SENT(%rax), %rax       /* rax = where the resume put what it sends */
+        mov     (%rax), %rax                    /* rax = the word received */
+        .cfi_remember_state
+        pop     %rcx                            /* our return address */
+        .cfi_adjust_cfa_offset -8
+        .cfi_register %rip, %rcx
+        jmp     *%rcx                           /* return without `ret` (see above) */
+.Lno_room:
+        .cfi_restore_state
+        jmp     *%rdx                           /* no_room(), which does not return */
+        .cfi_endproc
+        .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
 
         /* No executable stack; no CET property is claimed. */
         .section .note.GNU-stack, "", @progbits

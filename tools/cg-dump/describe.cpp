@@ -66,12 +66,14 @@ namespace {
 
 /// Whether a function is cg's own way from a yield to the trampoline: in
 /// namespace cg (cg::yield, Yielder::yield, cg::detail::suspend, which a
-/// build without inlining keeps as frames), or cg_yield for C generators.
+/// build without inlining keeps as frames), or cg_yield for C generators
+/// and the trampoline's entry it tail-calls.
 bool is_yield_path(const std::string& function)
 {
     std::string head = function.substr(0, function.find_first_of("(<"));
     head.erase(0, head.rfind(' ') + 1); // a template's return type: "void cg::detail::yield_from"
-    return head.rfind("cg::", 0) == 0 || head == "cg_yield" || head == "cg_try_yield";
+    return head.rfind("cg::", 0) == 0 || head == "cg_yield" || head == "cg_try_yield" ||
+           head == "cg_arch_suspend_receiving";
 }
 
 } // namespace

@@ -311,6 +311,15 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
     return true;
 }
 
+/// Whether a yield of `generator`, with `frame` the innermost resume on
+/// this thread, is the common case: `generator` is that resume's, which is
+/// not unwinding it, and the thread holds no caught C++ exception.
+CG_HOT_PATH bool suspends_directly(const ResumeFrame* frame, const Control* generator) noexcept
+{
+    return frame != nullptr && frame->generator == generator && !frame->unwinding() &&
+           this_thread.exceptions->caught == nullptr && this_thread.exceptions->uncaught == 0;
+}
+
 /// Suspends the running `generator`, handing `value` to deliver (or, if
 /// deliver is null, to the resumer as bits); returns the ResumeFrame of the
 /// resume that continues it, or null (nothing done) when the slice buffer
@@ -320,8 +329,7 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
 CG_HOT_PATH ResumeFrame* suspend(Control* generator, DeliverFn deliver, std::uintptr_t value)
 {
     ResumeFrame* frame = this_thread.current;
-    if (frame == nullptr || frame->generator != generator || frame->unwinding() ||
-        this_thread.exceptions->caught != nullptr || this_thread.exceptions->uncaught != 0) [[unlikely]]
+    if (!suspends_directly(frame, generator)) [[unlikely]]
         return suspend_slowly(generator, deliver, value);
     frame->deliver = deliver;
     frame->value = value;

@@ -174,6 +174,10 @@ TEST_CASE("where a generator waits: the innermost frame outside cg's own yield p
     CHECK(cg_dump::waiting_function(record) == "waits_inside(cg::Yielder<int, void>&)");
     record.frames = {frame("cg_yield"), frame("fib"), frame("cg::detail::(anonymous namespace)::c_entry")};
     CHECK(cg_dump::waiting_function(record) == "fib");
+    // An optimized cg_yield tail-calls the trampoline and leaves no frame.
+    record.frames = {frame("cg_arch_suspend_receiving"), frame("fib"),
+                     frame("cg::detail::(anonymous namespace)::c_entry")};
+    CHECK(cg_dump::waiting_function(record) == "fib");
     record.frames = {frame("void cg::detail::entry<main::{lambda}>()")}; // nothing else: that one
     CHECK(cg_dump::waiting_function(record) == "void cg::detail::entry<main::{lambda}>()");
     record.frames.clear();
