@@ -2,18 +2,15 @@
 // its slice buffer (backtrace.hpp).
 #include "backtrace.hpp"
 
-#include <cxxabi.h>
 #include <dlfcn.h>
 #include <link.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <string_view>
 
 #include "control.hpp"
+#include "demangle.hpp"
 #include "memcheck.hpp"
 
 // CG_HAVE_LIBUNWIND: set by meson.build (option libunwind).
@@ -201,21 +198,6 @@ int get_proc_name(unw_addr_space_t, unw_word_t ip, char* name, std::size_t size,
 unw_accessors_t saved_stack_accessors = {&find_proc_info, &put_unwind_info, &get_dyn_info_list_addr,
                                          &access_mem,     &access_reg,      &access_fpreg,
                                          &resume,         &get_proc_name};
-
-/// The readable name of a symbol. "f.localalias" is f itself: an alias at
-/// the same address that GCC emits for calls from within the object (unlike
-/// ".part.N" or ".cold", which are code of their own and keep their names).
-std::string demangle(const char* name)
-{
-    std::string symbol = name;
-    constexpr std::string_view alias = ".localalias";
-    if (symbol.size() > alias.size() && symbol.compare(symbol.size() - alias.size(), alias.size(), alias) == 0)
-        symbol.resize(symbol.size() - alias.size());
-    int status = 0;
-    std::unique_ptr<char, decltype(&std::free)> readable(
-        abi::__cxa_demangle(symbol.c_str(), nullptr, nullptr, &status), &std::free);
-    return status == 0 && readable ? std::string(readable.get()) : symbol;
-}
 
 constexpr int max_frames = 256;
 

@@ -48,11 +48,15 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
     }
 }
 
+} // namespace
+
 // C frames have no destructors: a suspended C generator is discarded, never
 // unwound, so it can be destroyed from any depth and any thread.
 constexpr GeneratorOps c_ops = {
     &c_entry, nullptr, &typeid(std::uintptr_t), &typeid(std::uintptr_t), sizeof(CBody), alignof(CBody), false,
 };
+
+namespace {
 
 Control* control(cg_t* co) noexcept { return reinterpret_cast<Control*>(co); }
 const Control* control(const cg_t* co) noexcept { return reinterpret_cast<const Control*>(co); }

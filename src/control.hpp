@@ -46,6 +46,10 @@ static_assert(inline_capacity % 16 == 0, "slices are multiples of 16 bytes");
 static_assert(CG_SMALL_SLICE >= inline_capacity && CG_SMALL_SLICE <= 64,
               "the trampoline copies every slice the inline bytes hold, and at most 64 bytes");
 
+/// The operations of the generators cg_create makes (c_api.cpp): a
+/// generator with them is a C one.
+extern const GeneratorOps c_ops;
+
 inline std::uint32_t owner_of(const Control& generator) noexcept { return status_of(generator.head) >> state_bits; }
 
 inline State state_of(const Control& generator) noexcept { return State(status_of(generator.head) & state_mask); }

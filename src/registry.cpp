@@ -1,77 +1,49 @@
 // registry.cpp - the live generators of each thread (registry.hpp).
 #include "registry.hpp"
 
-#include <atomic>
+#include <cg/debug.h>
+
 #include <mutex>
 #include <new>
 #include <string>
-#include <unordered_map>
-
-#include <sched.h>
+#include <utility>
 
 #include "control.hpp"
 #include "errors.hpp"
+#include "registry_layout.hpp"
 #include "thread_state.hpp"
 
 namespace cg::detail {
-namespace {
 
-/// The lock of a registry: taken for a few instructions by create and
-/// destroy, longer only by the rare walks of the whole list. Taking it
-/// costs one atomic exchange and releasing it a plain store, where
-/// std::mutex pays an atomic operation for each (about 10 ns more per
-/// create + destroy, measured on this project's machine).
-class SpinLock {
-public:
-    void lock() noexcept
-    {
-        while (locked_.exchange(true, std::memory_order_acquire))
-            for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
-                if (spins < 100)
-                    arch::spin_pause();
-                else
-                    sched_yield(); // a walk of the list: let it finish
-    }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+constinit std::atomic<Chunk*> registry_table[chunk_size] = {};
 
-private:
-    std::atomic<bool> locked_{false};
-};
+// A program linked with libcg.a gets the debug descriptor, which describes
+// this table, whenever it has registries: this reference pulls
+// debug_descriptor.o out of the archive with registry.o.
+[[gnu::used]] constinit const void* const debug_descriptor_of_every_program = &cg_debug_descriptor;
 
-} // namespace
+LabelEntry::LabelEntry(const Control* labeled, std::string_view label)
+    : generator(labeled), text(new char[label.size()]), size(static_cast<std::uint32_t>(label.size()))
+{
+    label.copy(text, label.size());
+}
 
-struct Registry {
-    SpinLock lock;
-    Control* first = nullptr; // guarded by lock, as are the links of the generators listed
-    bool orphaned = false;    // guarded by lock: its thread has exited
-    std::uint32_t number;     // of its thread
-    // Guarded by lock. Few generators have one: a map beside the list
-    // costs nothing to those that do not.
-    std::unordered_map<const Control*, std::string> labels;
-
-    explicit Registry(std::uint32_t thread) noexcept : number(thread) {}
-};
+void LabelEntry::replace(std::string_view label)
+{
+    char* fresh = new char[label.size()];
+    label.copy(fresh, label.size());
+    delete[] std::exchange(text, fresh);
+    size = static_cast<std::uint32_t>(label.size());
+}
 
 namespace {
 
-// Thread number -> its registry, in two levels so that the table costs
-// nothing for numbers never given out. Entries are set by their own thread
-// and cleared by whoever frees the registry (under table_mutex); read
-// without a lock only for a registry known to list a generator, which keeps
-// it alive.
-constexpr std::uint32_t chunk_bits = 15;
-constexpr std::uint32_t chunk_size = 1u << chunk_bits;
-static_assert(chunk_size * chunk_size >= unowned, "the table covers every thread number");
-struct Chunk {
-    std::atomic<Registry*> entries[chunk_size];
-};
-constinit std::atomic<Chunk*> table[chunk_size] = {};
 std::mutex table_mutex;
 std::atomic<std::size_t> registries{0}; // alive
 
 std::atomic<Registry*>& entry(std::uint32_t number) noexcept
 {
-    return table[number >> chunk_bits].load(std::memory_order_acquire)->entries[number & (chunk_size - 1)];
+    return registry_table[number >> chunk_bits].load(std::memory_order_acquire)->entries[number & (chunk_size - 1)];
 }
 
 constinit thread_local Registry* this_thread_registry __attribute__((tls_model("initial-exec"))) = nullptr;
@@ -122,14 +94,35 @@ void link(Registry& registry, Control& generator) noexcept
     registry.first = &generator;
 }
 
-using Label = std::unordered_map<const Control*, std::string>::node_type;
+void list_label(Registry& registry, LabelEntry& label) noexcept
+{
+    label.previous = nullptr;
+    label.next = registry.labels;
+    if (registry.labels != nullptr)
+        registry.labels->previous = &label;
+    registry.labels = &label;
+}
+
+void unlist_label(Registry& registry, LabelEntry& label) noexcept
+{
+    if (label.previous != nullptr)
+        label.previous->next = label.next;
+    else
+        registry.labels = label.next;
+    if (label.next != nullptr)
+        label.next->previous = label.previous;
+}
+
+using Label = std::unordered_map<const Control*, LabelEntry>::node_type;
 
 /// True if the registry is now orphaned and empty: the caller frees it.
 /// The generator's label, if any, goes to `label`.
 bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noexcept
 {
-    if (!registry.labels.empty()) {
-        Label node = registry.labels.extract(&generator);
+    if (!registry.label_index.empty()) {
+        Label node = registry.label_index.extract(&generator);
+        if (!node.empty())
+            unlist_label(registry, node.mapped());
         if (label != nullptr)
             *label = std::move(node);
     }
@@ -156,7 +149,7 @@ ThreadState& thread_for_generators()
     registry->orphaned = this_thread_exited;
     {
         std::lock_guard hold(table_mutex);
-        std::atomic<Chunk*>& chunk = table[thread.number >> chunk_bits];
+        std::atomic<Chunk*>& chunk = registry_table[thread.number >> chunk_bits];
         if (chunk.load(std::memory_order_relaxed) == nullptr) {
             auto* fresh = new (std::nothrow) Chunk{};
             if (fresh == nullptr) {
@@ -211,7 +204,10 @@ void move_to_this_thread(Control& generator, std::uint32_t from) noexcept
     link(registry, generator);
     if (!label.empty()) {
         try {
-            registry.labels.insert(std::move(label)); // the node moves; only the bucket array may need memory
+            // The node moves, and the entry in it stays put; only the
+            // index's bucket array may need memory.
+            auto placed = registry.label_index.insert(std::move(label));
+            list_label(registry, placed.position->second);
         } catch (const std::bad_alloc&) {
             // Out of memory: the generator keeps going, without its label.
         }
@@ -222,18 +218,26 @@ void store_label(Control& generator, std::string_view label)
 {
     Registry& registry = registry_of(generator);
     std::lock_guard hold(registry.lock);
-    if (label.empty())
-        registry.labels.erase(&generator);
-    else
-        registry.labels.insert_or_assign(&generator, std::string(label));
+    auto found = registry.label_index.find(&generator);
+    if (found != registry.label_index.end()) {
+        if (label.empty()) {
+            unlist_label(registry, found->second);
+            registry.label_index.erase(found);
+        } else {
+            found->second.replace(label);
+        }
+    } else if (!label.empty()) {
+        auto placed = registry.label_index.try_emplace(&generator, &generator, label);
+        list_label(registry, placed.first->second);
+    }
 }
 
 std::string stored_label(const Control& generator)
 {
     Registry& registry = registry_of(generator);
     std::lock_guard hold(registry.lock);
-    auto found = registry.labels.find(&generator);
-    return found == registry.labels.end() ? std::string() : found->second;
+    auto found = registry.label_index.find(&generator);
+    return found == registry.label_index.end() ? std::string() : std::string(found->second.view());
 }
 
 std::uint32_t registry_thread(const Registry& registry) noexcept { return registry.number; }
@@ -244,10 +248,10 @@ Control* registry_first(const Registry& registry) noexcept { return registry.fir
 
 std::string_view registry_label(const Registry& registry, const Control& generator) noexcept
 {
-    if (registry.labels.empty())
+    if (registry.label_index.empty())
         return {};
-    auto found = registry.labels.find(&generator);
-    return found == registry.labels.end() ? std::string_view() : std::string_view(found->second);
+    auto found = registry.label_index.find(&generator);
+    return found == registry.label_index.end() ? std::string_view() : found->second.view();
 }
 
 void visit_this_thread_registry(void (*visit)(Registry& registry, void* context), void* context)
@@ -262,7 +266,7 @@ void visit_this_thread_registry(void (*visit)(Registry& registry, void* context)
 void visit_other_registries(void (*visit)(Registry& registry, void* context), void* context)
 {
     std::lock_guard table_lock(table_mutex);
-    for (const std::atomic<Chunk*>& chunk : table) {
+    for (const std::atomic<Chunk*>& chunk : registry_table) {
         Chunk* entries = chunk.load(std::memory_order_acquire);
         if (entries == nullptr)
             continue;

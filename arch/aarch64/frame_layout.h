@@ -178,6 +178,13 @@ inline ResumePoint resume_point(const cg_arch_registers& registers, uint64_t sli
 {
     return {registers.x30, slice_bottom};
 }
+/// resume_point as data, for debuggers (cg/debug.h): the pc is the saved
+/// x30 (an index into saved_registers), the sp the slice's bottom.
+inline constexpr int resume_pc_register = 11;
+inline constexpr unsigned resume_sp_offset = 0;
+/// The CPU's number in ELF headers (e_machine), for readers of core files.
+inline constexpr unsigned elf_machine = 183; /* EM_AARCH64 */
+
 /// The link frame as a resume writes it, for a reader of a saved slice.
 inline cg_arch_link link_frame(uint64_t entry_return, uint64_t resumer_sp) noexcept
 {

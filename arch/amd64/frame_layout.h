@@ -151,6 +151,13 @@ inline ResumePoint resume_point(const cg_arch_registers&, uint64_t slice_bottom,
     __builtin_memcpy(&pc, slice, sizeof pc);
     return {pc, slice_bottom + 8};
 }
+/// resume_point as data, for debuggers (cg/debug.h): the pc is the slice's
+/// lowest word (-1: no register), the sp just above it.
+inline constexpr int resume_pc_register = -1;
+inline constexpr unsigned resume_sp_offset = 8;
+/// The CPU's number in ELF headers (e_machine), for readers of core files.
+inline constexpr unsigned elf_machine = 62; /* EM_X86_64 */
+
 /// The link frame as a resume writes it, for a reader of a saved slice.
 inline cg_arch_link link_frame(uint64_t entry_return, uint64_t resumer_sp) noexcept
 {

@@ -80,6 +80,8 @@ bool is_yield_path(const std::string& function)
 
 std::string waiting_function(const Record& record)
 {
+    if (!record.where.empty())
+        return printable(record.where);
     if (!record.has_details() || record.frames.empty())
         return "-";
     auto waiting = std::find_if(record.frames.begin(), record.frames.end(),

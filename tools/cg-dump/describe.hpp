@@ -34,7 +34,8 @@ std::string function_and_offset(const std::string& function, std::uint64_t offse
 /// Where the generator waits, printable: the function of the innermost
 /// frame that is not cg's own yield path (cg_yield, cg::detail::suspend; all
 /// of them if nothing else is there); "-" without details or frames, "??"
-/// if the name is unknown.
+/// if the name is unknown; for a running generator read from a core, where
+/// its frames are.
 std::string waiting_function(const Record& record);
 
 /// How complete a section's records are: "complete", or why not.

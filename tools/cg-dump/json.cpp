@@ -127,6 +127,8 @@ void write_record(JsonWriter& json, const Record& record, const std::vector<std:
         json.end_object();
     }
     json.end_array();
+    if (!record.where.empty())
+        json.string("where", record.where);
     json.end_object();
 }
 
@@ -136,6 +138,7 @@ void print_json(std::ostream& out, const Snapshot& snapshot)
 {
     JsonWriter json(out);
     json.begin_object();
+    json.string("source", snapshot.source);
     json.number("format_version", snapshot.version);
     json.number("pid", snapshot.pid);
     json.signed_number("time_ns", snapshot.time_ns);

@@ -55,6 +55,9 @@ struct Record {
     std::string slice; ///< the saved bytes, lowest address first
     std::vector<Frame> frames;
     std::vector<Symbol> symbols;
+    /// Read from a core, for a running generator: where its frames are
+    /// (snapshots have none: "" then).
+    std::string where;
 
     bool has_details() const noexcept;
     /// The lowest address of the slice (modulo 2^64: a hostile slice_top
@@ -78,7 +81,8 @@ struct Section {
 /// into the yield left it: pc the slice's lowest word (0 if the slice is
 /// shorter), sp just above that word.
 struct Snapshot {
-    std::uint32_t version = 0; ///< of the file's format: 1 or 2
+    std::string source = "snapshot"; ///< what was read: "snapshot", or "core" (core_snapshot.hpp)
+    std::uint32_t version = 0;       ///< of the file's format: 1 or 2
     std::uint64_t pid = 0;
     std::int64_t time_ns = 0; ///< CLOCK_REALTIME
     std::string executable;

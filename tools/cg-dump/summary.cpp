@@ -12,7 +12,7 @@ namespace {
 
 void print_header(std::ostream& out, const Snapshot& snapshot)
 {
-    out << "snapshot of pid " << snapshot.pid << " at " << utc_time(snapshot.time_ns) << '\n'
+    out << printable(snapshot.source) << " of pid " << snapshot.pid << " at " << utc_time(snapshot.time_ns) << '\n'
         << "executable  " << (snapshot.executable.empty() ? "(unknown)" : printable(snapshot.executable)) << '\n'
         << "build id    " << (snapshot.build_id.empty() ? "(none)" : printable(snapshot.build_id)) << '\n'
         << "arch        " << (snapshot.architecture.empty() ? "(unknown)" : printable(snapshot.architecture)) << '\n'

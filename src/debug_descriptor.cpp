@@ -1,0 +1,80 @@
+// debug_descriptor.cpp - the debug descriptor (cg/debug.h): the offsets of
+// the registries, labels and control blocks, computed from the structures
+// themselves at compile time. It is constant data: nothing on the hot paths
+// writes it or anything only it needs.
+#include <cg/debug.h>
+
+#include <cstddef>
+#include <iterator>
+#include <type_traits>
+
+#include "control.hpp"
+#include "registry_layout.hpp"
+
+namespace cg::detail {
+namespace {
+
+// A reader follows these with offsetof's numbers: they must mean the same
+// in every translation unit and to a reader without the C++ headers.
+static_assert(std::is_standard_layout_v<Registry> && std::is_standard_layout_v<LabelEntry> &&
+              std::is_standard_layout_v<ControlHead>);
+static_assert(sizeof(void*) == 8 && sizeof(std::atomic<Registry*>) == 8 && sizeof(std::atomic<Chunk*>) == 8,
+              "cg/debug.h: every address is 8 bytes");
+static_assert(sizeof(Registry::orphaned) == 1 && sizeof(Registry::number) == 4);
+static_assert(sizeof(LabelEntry::size) == 4);
+static_assert(sizeof(ControlHead::status) == 4 && sizeof(ControlHead::slice_size) == 4 &&
+              sizeof(ControlHead::capacity) == 4);
+static_assert(std::size(arch::saved_registers) <= CG_DEBUG_MAX_REGISTERS);
+static_assert(arch::resume_pc_register < static_cast<int>(std::size(arch::saved_registers)));
+
+constexpr std::uint16_t at(std::size_t offset) { return static_cast<std::uint16_t>(offset); }
+
+constexpr cg_debug_descriptor_t describe()
+{
+    cg_debug_descriptor_t d{};
+    for (std::size_t i = 0; i < sizeof d.magic; ++i)
+        d.magic[i] = CG_DEBUG_MAGIC[i];
+    d.version = CG_DEBUG_VERSION;
+    d.size = sizeof d;
+    d.machine = arch::elf_machine;
+    d.state_bits = state_bits;
+    d.table_entries = chunk_size;
+    d.registry_table = registry_table;
+    d.chunk_entries = chunk_size;
+    d.registry_first = at(offsetof(Registry, first));
+    d.registry_number = at(offsetof(Registry, number));
+    d.registry_exited = at(offsetof(Registry, orphaned));
+    d.registry_labels = at(offsetof(Registry, labels));
+    d.label_next = at(offsetof(LabelEntry, next));
+    d.label_generator = at(offsetof(LabelEntry, generator));
+    d.label_text = at(offsetof(LabelEntry, text));
+    d.label_size = at(offsetof(LabelEntry, size));
+    d.control_status = at(offsetof(Control, head) + offsetof(ControlHead, status));
+    d.control_ops = at(offsetof(Control, head) + offsetof(ControlHead, ops));
+    d.control_slice_top = at(offsetof(Control, head) + offsetof(ControlHead, slice_top));
+    d.control_slice_size = at(offsetof(Control, head) + offsetof(ControlHead, slice_size));
+    d.control_capacity = at(offsetof(Control, head) + offsetof(ControlHead, capacity));
+    d.control_registers = at(offsetof(Control, registers));
+    d.control_inline_bytes = at(offsetof(Control, buffer));
+    d.control_next = at(offsetof(Control, links) + offsetof(RegistryLinks, next));
+    d.inline_capacity = inline_capacity;
+    d.c_generator_ops = &c_ops;
+    d.resume_pc_register = arch::resume_pc_register < 0 ? CG_DEBUG_PC_IN_SLICE : at(arch::resume_pc_register);
+    d.resume_sp_offset = at(arch::resume_sp_offset);
+    d.register_count = std::size(arch::saved_registers);
+    for (std::size_t r = 0; r < std::size(arch::saved_registers); ++r) {
+        const arch::SavedRegister& saved = arch::saved_registers[r];
+        cg_debug_register_t& out = d.registers[r];
+        for (std::size_t i = 0; saved.name[i] != '\0' && i + 1 < sizeof out.name; ++i)
+            out.name[i] = saved.name[i];
+        out.dwarf = static_cast<std::int16_t>(saved.dwarf);
+        out.offset = at(saved.offset);
+        out.size = at(saved.size);
+    }
+    return d;
+}
+
+} // namespace
+} // namespace cg::detail
+
+extern "C" constinit const cg_debug_descriptor_t cg_debug_descriptor = cg::detail::describe();
