@@ -55,12 +55,12 @@ check() {
     for spec in \
         'main/shallow|suspended|shallow_body' \
         'main/deep|suspended|deep_level_three' \
-        'main/not-started|not started|-' \
+        'main/not-started|not-started|-' \
         'main/finished|finished|-' \
         'main/running|running|-' \
         'worker/shallow|suspended|shallow_body' \
         'worker/deep|suspended|deep_level_three' \
-        'worker/not-started|not started|-' \
+        'worker/not-started|not-started|-' \
         'worker/finished|finished|-'; do
         label=${spec%%|*}
         rest=${spec#*|}

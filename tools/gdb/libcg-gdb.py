@@ -9,6 +9,7 @@
 #
 # Pure Python 3 and gdb's API only.
 
+import re
 import struct
 
 import gdb
@@ -27,12 +28,13 @@ _MAX_LABEL_BYTES = 4096
 _SHOWN_LABEL_CHARS = 60
 _MAX_SCANNED_SLICE = 1 << 20  # bytes of a slice searched for a caller
 
-_STATES = ("not started", "suspended", "running", "finished")
+_STATES = ("not-started", "suspended", "running", "finished")
 _SUSPENDED = 1
 
-# Functions of cg's own yield path: a generator suspended in one of them
-# is shown as waiting in the first function outside it found in its slice.
-_YIELD_PATH = ("cg_arch_suspend", "cg_yield", "cg::yield", "cg::Yielder", "cg::detail::")
+# Functions of cg's own yield path besides those of namespace cg: a
+# generator suspended in one of them is shown as waiting in the first
+# function outside it found in its slice.
+_YIELD_PATH = ("cg_yield", "cg_try_yield", "cg_arch_suspend", "cg_arch_suspend_receiving")
 
 # The descriptor up to its registers (cg_debug_descriptor_t, little-endian,
 # naturally aligned: no padding).
@@ -254,7 +256,12 @@ class _Symbols:
 
 
 def _in_yield_path(name):
-    return any(part in name for part in _YIELD_PATH)
+    """As cg-dump's is_yield_path (tools/cg-dump/describe.cpp): the name up
+    to its first "(" or "<" is in namespace cg or one of _YIELD_PATH. Only
+    the head counts: `acceptor(...)::{lambda(cg::Yielder<...>&)#1}` is not."""
+    head = re.split(r"[(<]", name, maxsplit=1)[0]
+    head = head[head.rfind(" ") + 1:]
+    return head.startswith("cg::") or head in _YIELD_PATH
 
 
 def _label_text(raw):
