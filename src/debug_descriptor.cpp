@@ -27,6 +27,28 @@ static_assert(sizeof(ControlHead::status) == 4 && sizeof(ControlHead::slice_size
 static_assert(std::size(arch::saved_registers) <= CG_DEBUG_MAX_REGISTERS);
 static_assert(arch::resume_pc_register < static_cast<int>(std::size(arch::saved_registers)));
 
+// The descriptor's own layout, which readers hard-code (tools/gdb/libcg-gdb.py's
+// struct formats; cg-dump reads the version and size before the rest):
+// changing any of it is a new CG_DEBUG_VERSION.
+static_assert(CG_DEBUG_VERSION == 1, "the layout below is version 1's");
+static_assert(offsetof(cg_debug_descriptor_t, version) == 8 && offsetof(cg_debug_descriptor_t, size) == 12 &&
+              offsetof(cg_debug_descriptor_t, machine) == 16 && offsetof(cg_debug_descriptor_t, state_bits) == 18 &&
+              offsetof(cg_debug_descriptor_t, table_entries) == 20 &&
+              offsetof(cg_debug_descriptor_t, registry_table) == 24 &&
+              offsetof(cg_debug_descriptor_t, chunk_entries) == 32 &&
+              offsetof(cg_debug_descriptor_t, registry_first) == 36 &&
+              offsetof(cg_debug_descriptor_t, control_next) == 66 &&
+              offsetof(cg_debug_descriptor_t, inline_capacity) == 68 &&
+              offsetof(cg_debug_descriptor_t, c_generator_ops) == 72 &&
+              offsetof(cg_debug_descriptor_t, resume_pc_register) == 80 &&
+              offsetof(cg_debug_descriptor_t, resume_sp_offset) == 82 &&
+              offsetof(cg_debug_descriptor_t, register_count) == 84 &&
+              offsetof(cg_debug_descriptor_t, registers) == 88 && sizeof(cg_debug_descriptor_t) == 568);
+// The sixteen 2-byte offsets from registry_first to control_next are adjacent.
+static_assert(offsetof(cg_debug_descriptor_t, control_next) - offsetof(cg_debug_descriptor_t, registry_first) == 15 * 2);
+static_assert(offsetof(cg_debug_register_t, dwarf) == 12 && offsetof(cg_debug_register_t, offset) == 14 &&
+              offsetof(cg_debug_register_t, size) == 16 && sizeof(cg_debug_register_t) == 20);
+
 constexpr std::uint16_t at(std::size_t offset) { return static_cast<std::uint16_t>(offset); }
 
 constexpr cg_debug_descriptor_t describe()

@@ -20,7 +20,7 @@ constinit std::atomic<Chunk*> registry_table[chunk_size] = {};
 // A program linked with libcg.a gets the debug descriptor, which describes
 // this table, whenever it has registries: this reference pulls
 // debug_descriptor.o out of the archive with registry.o.
-[[gnu::used]] constinit const void* const debug_descriptor_of_every_program = &cg_debug_descriptor;
+[[gnu::used, gnu::retain]] constinit const void* const debug_descriptor_of_every_program = &cg_debug_descriptor;
 
 LabelEntry::LabelEntry(const Control* labeled, std::string_view label)
     : generator(labeled), text(new char[label.size()]), size(static_cast<std::uint32_t>(label.size()))

@@ -2,6 +2,7 @@
  * also checks that <cg.h> and <cg/cg.h> are valid C. */
 #include <cg.h>
 #include <cg/cg.h>
+#include <cg/debug.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -164,6 +165,12 @@ int main(void)
     CHECK(strcmp(cg_strerror(CG_EFINISHED), "the generator has finished") == 0);
     cg_destroy(co);
     cg_destroy(NULL);
+
+    /* The debug descriptor, as a C debugger's helper would see it. */
+    CHECK(memcmp(cg_debug_descriptor.magic, CG_DEBUG_MAGIC, 8) == 0);
+    CHECK(cg_debug_descriptor.version == CG_DEBUG_VERSION);
+    CHECK(cg_debug_descriptor.size == sizeof cg_debug_descriptor);
+    CHECK(cg_debug_descriptor.register_count > 0 && cg_debug_descriptor.register_count <= CG_DEBUG_MAX_REGISTERS);
 
     if (failures == 0)
         printf("c_api: all checks passed\n");

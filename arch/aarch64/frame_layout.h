@@ -171,17 +171,20 @@ inline constexpr char libunwind_prefix[] = "_Uaarch64_";
 inline constexpr int dwarf_pc = 32; /* UNW_AARCH64_PC: DWARF has no number for it */
 inline constexpr int dwarf_sp = 31;
 
+/// resume_point as data, for debuggers (cg/debug.h): the pc is the saved
+/// x30 (an index into saved_registers), the sp the slice's bottom.
+inline constexpr int resume_pc_register = 11;
+inline constexpr unsigned resume_sp_offset = 0;
+static_assert(saved_registers[resume_pc_register].offset == CG_REGISTERS_X30);
+
 /// Where a suspended generator continues, and its sp there: the x30 of its
 /// call into cg_arch_suspend, and the slice's bottom.
 inline ResumePoint resume_point(const cg_arch_registers& registers, uint64_t slice_bottom,
                                 const unsigned char*) noexcept
 {
-    return {registers.x30, slice_bottom};
+    return {registers.x30, slice_bottom + resume_sp_offset};
 }
-/// resume_point as data, for debuggers (cg/debug.h): the pc is the saved
-/// x30 (an index into saved_registers), the sp the slice's bottom.
-inline constexpr int resume_pc_register = 11;
-inline constexpr unsigned resume_sp_offset = 0;
+
 /// The CPU's number in ELF headers (e_machine), for readers of core files.
 inline constexpr unsigned elf_machine = 183; /* EM_AARCH64 */
 

@@ -143,18 +143,20 @@ inline constexpr char libunwind_prefix[] = "_Ux86_64_";
 inline constexpr int dwarf_pc = 16; /* rip */
 inline constexpr int dwarf_sp = 7;  /* rsp */
 
+/// resume_point as data, for debuggers (cg/debug.h): the pc is the slice's
+/// lowest word (-1: no register), the sp just above it.
+inline constexpr int resume_pc_register = -1;
+inline constexpr unsigned resume_sp_offset = 8;
+
 /// Where a suspended generator continues, and its sp there: the return
 /// address of its call into cg_arch_suspend is the slice's lowest word.
 inline ResumePoint resume_point(const cg_arch_registers&, uint64_t slice_bottom, const unsigned char* slice) noexcept
 {
     uint64_t pc;
     __builtin_memcpy(&pc, slice, sizeof pc);
-    return {pc, slice_bottom + 8};
+    return {pc, slice_bottom + resume_sp_offset};
 }
-/// resume_point as data, for debuggers (cg/debug.h): the pc is the slice's
-/// lowest word (-1: no register), the sp just above it.
-inline constexpr int resume_pc_register = -1;
-inline constexpr unsigned resume_sp_offset = 8;
+
 /// The CPU's number in ELF headers (e_machine), for readers of core files.
 inline constexpr unsigned elf_machine = 62; /* EM_X86_64 */
 

@@ -64,6 +64,21 @@ $run "$scratch/labeled" "$scratch/labeled.cgsnap"
 $run "$scratch/prefix/bin/cg-dump" "$scratch/labeled.cgsnap" | grep "installed counter" | grep -q "suspended.*counter"
 echo "installed: pkg-config users build and run; cg-dump reads their snapshots"
 
+# gdb's extension, installed where gdb auto-loads it for the real libcg
+# file (the prefix's data directory added to gdb's own, as README.md says):
+# natively, with gdb, `info cg-generators` in the labeled program.
+library=$(realpath "$scratch/prefix/$libdir/libcg.so.0")
+auto_load=$scratch/prefix/share/gdb/auto-load
+[ -f "$auto_load$library-gdb.py" ] || { echo "no gdb extension at $auto_load$library-gdb.py"; exit 1; }
+if [ -z "$cross" ] && command -v gdb >/dev/null; then
+    gdb -batch -nx -iex "add-auto-load-scripts-directory $auto_load" -iex "add-auto-load-safe-path $auto_load" \
+        -ex "break cg_destroy" -ex run -ex "info cg-generators" --args "$scratch/labeled" "$scratch/gdb.cgsnap" \
+        >"$scratch/gdb.out" 2>&1
+    grep "installed counter" "$scratch/gdb.out" | grep -q "suspended" ||
+        { cat "$scratch/gdb.out"; echo "gdb did not auto-load the installed extension"; exit 1; }
+    echo "gdb: the installed extension auto-loads for the installed libcg"
+fi
+
 # The Python package, natively: it loads the libcg installed with it.
 if [ -z "$cross" ] && command -v python3 >/dev/null; then
     package=$(find "$scratch/prefix" -path '*/cg/__init__.py')

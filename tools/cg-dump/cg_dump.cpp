@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <iostream>
+#include <new>
 #include <string>
 #include <string_view>
 
@@ -148,6 +149,11 @@ int main(int argc, char** argv)
                                   : cg_dump::parse_snapshot(cg_dump::read_snapshot_file(arguments.path));
     } catch (const cg_dump::ReadError& error) {
         std::cerr << "cg-dump: " << arguments.path << ": " << error.what() << '\n';
+        return exit_failed;
+    } catch (const std::bad_alloc&) {
+        // The readers bound what they hold by the file's size: a file too
+        // large for this machine's memory.
+        std::cerr << "cg-dump: " << arguments.path << ": out of memory reading it\n";
         return exit_failed;
     }
     switch (arguments.mode) {

@@ -24,7 +24,7 @@ extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t space, unw_wo
 
 namespace cg_dump {
 
-bool name_code_address(const ProcessImage& image, std::uint64_t address, std::string& function,
+bool name_code_address(const ProcessMemory& image, std::uint64_t address, std::string& function,
                        std::uint64_t& offset)
 {
     std::string symbol;
@@ -39,7 +39,7 @@ bool name_code_address(const ProcessImage& image, std::uint64_t address, std::st
 namespace {
 
 struct Walk {
-    const ProcessImage& image;
+    const ProcessMemory& image;
     const SuspendedStack& stack;
     cg_arch_link link;
 };
@@ -48,7 +48,7 @@ Walk& walk_of(void* arg) { return *static_cast<Walk*>(arg); }
 
 /// Reads a little-endian value of the dead process's memory.
 template <class Integer>
-bool read(const ProcessImage& image, std::uint64_t address, Integer& value)
+bool read(const ProcessMemory& image, std::uint64_t address, Integer& value)
 {
     return image.read(address, &value, sizeof value);
 }
@@ -57,8 +57,8 @@ bool read(const ProcessImage& image, std::uint64_t address, Integer& value)
 // search table, when it has the usual encodings (as GNU ld writes it).
 int find_proc_info(unw_addr_space_t space, unw_word_t ip, unw_proc_info_t* info, int need_unwind_info, void* arg)
 {
-    const ProcessImage& image = walk_of(arg).image;
-    const ProcessImage::Module* module = image.module_at(ip);
+    const ProcessMemory& image = walk_of(arg).image;
+    const MappedModule* module = image.module_at(ip);
     if (module == nullptr || module->object->eh_frame_hdr == 0)
         return -UNW_ENOINFO;
     std::uint64_t header = module->object->eh_frame_hdr + module->bias;
@@ -75,7 +75,8 @@ int find_proc_info(unw_addr_space_t space, unw_word_t ip, unw_proc_info_t* info,
     table.end_ip = module->end;
     table.u.rti.segbase = header;
     table.u.rti.table_data = header + 12;
-    table.u.rti.table_len = fde_count * 8 / sizeof(unw_word_t); // entries of two 4-byte offsets, in words
+    static_assert(sizeof(unw_word_t) == 8);
+    table.u.rti.table_len = fde_count; // in words: each entry is two 4-byte offsets
     return UNW_OBJ(dwarf_search_unwind_table)(space, ip, &table, info, need_unwind_info, arg);
 }
 
@@ -153,9 +154,7 @@ constexpr std::size_t max_frames = 256;
 
 } // namespace
 
-bool core_backtraces_available() noexcept { return true; }
-
-std::vector<Frame> unwind_suspended(const ProcessImage& image, const SuspendedStack& stack)
+std::vector<Frame> unwind_suspended(const ProcessMemory& image, const SuspendedStack& stack)
 {
     std::vector<Frame> frames;
     if (stack.slice == nullptr || stack.top - stack.bottom != stack.slice->size())
@@ -184,9 +183,7 @@ std::vector<Frame> unwind_suspended(const ProcessImage& image, const SuspendedSt
 
 #else // no libunwind at build time: no frames
 
-bool core_backtraces_available() noexcept { return false; }
-
-std::vector<Frame> unwind_suspended(const ProcessImage&, const SuspendedStack&) { return {}; }
+std::vector<Frame> unwind_suspended(const ProcessMemory&, const SuspendedStack&) { return {}; }
 
 #endif
 

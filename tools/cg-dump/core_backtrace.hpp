@@ -1,5 +1,5 @@
 // core_backtrace.hpp - a suspended generator's frames, unwound by libunwind
-// over a dead process's memory (process_image.hpp) with the generator's
+// over a dead process's memory (process_memory.hpp) with the generator's
 // slice and registers in place of the stack and registers of its thread.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "process_image.hpp"
+#include "process_memory.hpp"
 #include "snapshot_reader.hpp"
 
 namespace cg_dump {
@@ -22,15 +22,13 @@ struct SuspendedStack {
     std::uint64_t entry_return = 0; ///< where the generator's entry returns (0: unknown)
 };
 
-/// Whether this cg-dump was built with libunwind (else no frames).
-bool core_backtraces_available() noexcept;
-
-/// The frames, innermost first, down to the generator's entry.
-std::vector<Frame> unwind_suspended(const ProcessImage& image, const SuspendedStack& stack);
+/// The frames, innermost first, down to the generator's entry (none in a
+/// cg-dump built without libunwind).
+std::vector<Frame> unwind_suspended(const ProcessMemory& image, const SuspendedStack& stack);
 
 /// The readable (demangled) name of the function at a code address, and the
 /// offset into it: false if no symbol covers it.
-bool name_code_address(const ProcessImage& image, std::uint64_t address, std::string& function,
+bool name_code_address(const ProcessMemory& image, std::uint64_t address, std::string& function,
                        std::uint64_t& offset);
 
 } // namespace cg_dump

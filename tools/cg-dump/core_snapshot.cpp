@@ -1,17 +1,20 @@
 // core_snapshot.cpp - the generators of a core, found through the debug
 // descriptor (core_snapshot.hpp, cg/debug.h).
 //
-// Everything read comes from a file that may be corrupt or hostile: every
-// count is bounded (generators by the bytes the core holds, labels and
-// slices by the limits of the snapshot format), lists are checked for
-// cycles, and a read the core cannot answer is an error naming what was
-// being read.
+// Everything read comes from a file that may be corrupt or hostile: the
+// descriptor's offsets are checked before they are followed, every
+// structure must be at an address of its own (which also ends cycles), their
+// counts and the bytes of slices and names are bounded in proportion to the
+// core's size (Walk), and a read the core cannot answer is an error naming
+// what was being read.
 #include "core_snapshot.hpp"
 
 #include <cg/debug.h>
 
 #include <cstddef>
 #include <cstring>
+#include <optional>
+#include <iterator>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -19,6 +22,7 @@
 
 #include "core_backtrace.hpp"
 #include "describe.hpp"
+#include "elf_file.hpp"
 #include "frame_layout.h" // arch/<cpu>/: the CPU this cg-dump reads cores of
 #include "snapshot_format.hpp"
 
@@ -29,11 +33,11 @@ namespace format = cg::snapshot_format;
 
 class Reader {
 public:
-    explicit Reader(const ProcessImage& image) : image_(image) {}
+    explicit Reader(const ProcessMemory& memory) : memory_(memory) {}
 
     void bytes(std::uint64_t address, void* out, std::size_t size, const std::string& what) const
     {
-        if (!image_.read(address, out, size))
+        if (!memory_.read(address, out, size))
             throw ReadError(what + " at " + hex(address) + " (" + std::to_string(size) +
                             " bytes) is not in the core nor in the files it maps");
     }
@@ -47,38 +51,17 @@ public:
     std::uint64_t address(std::uint64_t at, const std::string& what) const { return value<std::uint64_t>(at, what); }
 
 private:
-    const ProcessImage& image_;
+    const ProcessMemory& memory_;
 };
-
-std::string name_of_machine(unsigned machine)
-{
-    switch (machine) {
-    case 62:
-        return "x86_64";
-    case 183:
-        return "aarch64";
-    default:
-        return "e_machine " + std::to_string(machine);
-    }
-}
 
 /// The descriptor, checked against what this reader knows and what the
 /// walk will trust: every offset within a small structure.
-cg_debug_descriptor_t read_descriptor(const ProcessImage& image, const Reader& read)
+cg_debug_descriptor_t read_descriptor(const Reader& read, std::uint64_t at)
 {
-    auto found = image.symbol_address("cg_debug_descriptor");
-    if (!found) {
-        std::string message = "no cg_debug_descriptor in the program or the libraries it mapped: it does not "
-                              "use cg, or a cg without the debug descriptor";
-        if (!image.missing_files().empty())
-            message += " (files the core names but that are not here: " + image.missing_files().front() +
-                       (image.missing_files().size() > 1 ? " and others" : "") + ")";
-        throw ReadError(message);
-    }
     char head[16];
-    read.bytes(*found, head, sizeof head, "the debug descriptor");
+    read.bytes(at, head, sizeof head, "the debug descriptor");
     if (std::memcmp(head, CG_DEBUG_MAGIC, 8) != 0)
-        throw ReadError("cg_debug_descriptor at " + hex(*found) + " does not start with \"" CG_DEBUG_MAGIC "\"");
+        throw ReadError("cg_debug_descriptor at " + hex(at) + " does not start with \"" CG_DEBUG_MAGIC "\"");
     std::uint32_t version, size;
     std::memcpy(&version, head + 8, 4);
     std::memcpy(&size, head + 12, 4);
@@ -89,9 +72,9 @@ cg_debug_descriptor_t read_descriptor(const ProcessImage& image, const Reader& r
     if (size != sizeof d)
         throw ReadError("the debug descriptor has " + std::to_string(size) + " bytes, version " +
                         std::to_string(version) + " has " + std::to_string(sizeof d));
-    read.bytes(*found, &d, sizeof d, "the debug descriptor");
+    read.bytes(at, &d, sizeof d, "the debug descriptor");
 
-    auto small = [](unsigned offset, unsigned width) { return offset + width <= 4096; };
+    auto small = [](std::uint64_t offset, std::uint64_t width) { return offset + width <= 4096; };
     bool sane = d.machine == cg::arch::elf_machine && d.state_bits > 0 && d.state_bits < 32 &&
                 d.table_entries > 0 && d.table_entries <= (1u << 20) && d.chunk_entries > 0 &&
                 d.chunk_entries <= (1u << 20) && small(d.registry_first, 8) && small(d.registry_number, 4) &&
@@ -108,28 +91,64 @@ cg_debug_descriptor_t read_descriptor(const ProcessImage& image, const Reader& r
                std::memchr(saved.name, '\0', sizeof saved.name) != nullptr && saved.name[0] != '\0';
     }
     if (!sane)
-        throw ReadError("the debug descriptor at " + hex(*found) + " is corrupt (for " +
-                        name_of_machine(d.machine) + ")");
+        throw ReadError("the debug descriptor at " + hex(at) + " is corrupt (machine " +
+                        elf::machine_name(d.machine) + ")");
     if (d.resume_pc_register != CG_DEBUG_PC_IN_SLICE && d.registers[d.resume_pc_register].size != 8)
         throw ReadError("the debug descriptor's resume pc register is not 8 bytes");
     return d;
 }
 
-/// Labels of one registry, by generator.
-std::unordered_map<std::uint64_t, std::string> read_labels(const Reader& read, const cg_debug_descriptor_t& d,
-                                                           std::uint64_t registry, std::size_t limit)
+/// Calls `visit` for each non-zero address of a table of `count`, read a
+/// block at a time.
+template <class Visit>
+void for_each_entry(const Reader& read, std::uint64_t table, std::uint64_t count, const std::string& what, Visit visit)
 {
+    std::uint64_t block[512];
+    for (std::uint64_t at = 0; at < count; at += std::size(block)) {
+        std::uint64_t n = std::min<std::uint64_t>(std::size(block), count - at);
+        read.bytes(table + at * 8, block, n * 8, what);
+        for (std::uint64_t i = 0; i < n; ++i)
+            if (block[i] != 0)
+                visit(block[i]);
+    }
+}
+
+struct Walk {
+    const GeneratorSource& source;
+    const Reader& read;
+    const cg_debug_descriptor_t& d;
+    std::size_t limit;  // of registries, labels and generators each: a control block is larger than 64 bytes
+    std::uint64_t left; // bytes of slices and of names still allowed
+    std::unordered_set<std::uint64_t> chunks, registries, labels, generators;
+
+    /// Whether `bytes` more may be held; if so they are spent.
+    bool afford(std::uint64_t bytes)
+    {
+        if (bytes > left)
+            return false;
+        left -= bytes;
+        return true;
+    }
+};
+
+/// Labels of one registry, by generator.
+std::unordered_map<std::uint64_t, std::string> read_labels(Walk& walk, std::uint64_t registry)
+{
+    const cg_debug_descriptor_t& d = walk.d;
+    const Reader& read = walk.read;
     std::unordered_map<std::uint64_t, std::string> labels;
-    std::unordered_set<std::uint64_t> seen;
     for (std::uint64_t entry = read.address(registry + d.registry_labels, "a registry's labels"); entry != 0;
          entry = read.address(entry + d.label_next, "a label")) {
-        if (!seen.insert(entry).second || seen.size() > limit)
+        if (!walk.labels.insert(entry).second || walk.labels.size() > walk.limit)
             throw ReadError("the labels of the registry at " + hex(registry) + " do not end (a cycle at " +
                             hex(entry) + ")");
         std::uint64_t generator = read.address(entry + d.label_generator, "a label");
         std::uint64_t text = read.address(entry + d.label_text, "a label");
         std::uint32_t size = read.value<std::uint32_t>(entry + d.label_size, "a label");
-        std::string label(std::min<std::size_t>(size, format::max_string_bytes), '\0');
+        std::size_t kept = std::min<std::size_t>(size, format::max_string_bytes);
+        if (!walk.afford(kept))
+            throw ReadError("the labels add up to more than the core could hold");
+        std::string label(kept, '\0');
         read.bytes(text, label.data(), label.size(), "the text of a label");
         labels[generator] = std::move(label);
     }
@@ -138,10 +157,10 @@ std::unordered_map<std::uint64_t, std::string> read_labels(const Reader& read, c
 
 /// The core thread whose stack holds a running generator's frames: the
 /// one whose sp is nearest below the generator's home top.
-std::string where_running(const ProcessImage& image, std::uint64_t home_top)
+std::string where_running(const std::vector<CoreThread>& threads, std::uint64_t home_top)
 {
     const CoreThread* on = nullptr;
-    for (const CoreThread& thread : image.core().threads)
+    for (const CoreThread& thread : threads)
         if (thread.sp <= home_top && home_top - thread.sp < (std::uint64_t{1} << 30) &&
             (on == nullptr || thread.sp > on->sp))
             on = &thread;
@@ -149,15 +168,10 @@ std::string where_running(const ProcessImage& image, std::uint64_t home_top)
     return on == nullptr ? below : "runs on LWP " + std::to_string(on->tid) + ": " + below;
 }
 
-struct Walk {
-    const ProcessImage& image;
-    const Reader& read;
-    const cg_debug_descriptor_t& d;
-    std::uint64_t entry_return;
-    std::unordered_set<std::uint64_t> seen; // generators, against cycles
-    std::size_t limit;                       // of generators, from the core's size
-};
-
+/// One walk of the registries. A hostile core must not make it take more
+/// memory than in proportion to the core's size: structures are counted
+/// (each at a distinct address, as in a real process, which also ends
+/// cycles), and slices and names are paid for from a budget.
 Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std::uint64_t, std::string>& labels)
 {
     const cg_debug_descriptor_t& d = walk.d;
@@ -175,7 +189,7 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
         record.label = label->second;
     constexpr std::uint8_t suspended = 1, running = 2;
     if (record.state == running)
-        record.where = where_running(walk.image, read.address(g + d.control_slice_top, what));
+        record.where = where_running(walk.source.threads, read.address(g + d.control_slice_top, what));
     if (record.state != suspended)
         return record;
 
@@ -186,6 +200,9 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
         record.slice_top < slice_size)
         throw ReadError(what + " claims a slice of " + std::to_string(slice_size) + " bytes below " +
                         hex(record.slice_top) + " in a buffer of " + std::to_string(record.capacity));
+    if (!walk.afford(slice_size))
+        throw ReadError(what + ": its slice of " + std::to_string(slice_size) +
+                        " bytes and those before it add up to more than the core could hold");
     std::uint64_t buffer = g + d.control_inline_bytes;
     if (record.capacity > d.inline_capacity)
         buffer = read.address(buffer, what);
@@ -196,7 +213,7 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
     stack.bottom = record.slice_bottom();
     stack.top = record.slice_top;
     stack.slice = &record.slice;
-    stack.entry_return = walk.entry_return;
+    stack.entry_return = walk.source.entry_return;
     for (std::uint32_t r = 0; r < d.register_count; ++r) {
         const cg_debug_register_t& saved = d.registers[r];
         std::uint64_t value = 0;
@@ -211,16 +228,18 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
     stack.pc = record.resume_pc;
     stack.sp = record.resume_sp;
     record.flags = format::record_details;
-    record.frames = unwind_suspended(walk.image, stack);
+    record.frames = unwind_suspended(walk.source.memory, stack);
 
     // Every word of the slice that points into code, named, as the
-    // library's snapshots do.
+    // library's snapshots do (while the budget lasts).
     for (std::size_t at = 0; at + 8 <= record.slice.size(); at += 8) {
         Symbol symbol;
         symbol.address = little_endian(std::string_view(record.slice).substr(at, 8));
-        const ProcessImage::Module* module = walk.image.module_at(symbol.address);
-        if (module != nullptr && name_code_address(walk.image, symbol.address, symbol.function, symbol.offset))
-            record.symbols.push_back(std::move(symbol));
+        if (!name_code_address(walk.source.memory, symbol.address, symbol.function, symbol.offset))
+            continue;
+        if (!walk.afford(sizeof symbol + symbol.function.size()))
+            break;
+        record.symbols.push_back(std::move(symbol));
     }
     return record;
 }
@@ -232,10 +251,10 @@ Section read_registry(Walk& walk, std::uint64_t registry)
     section.thread = walk.read.value<std::uint32_t>(registry + d.registry_number, "a registry");
     bool exited = walk.read.value<std::uint8_t>(registry + d.registry_exited, "a registry") != 0;
     section.flags = format::section_complete | (exited ? format::section_thread_exited : 0);
-    auto labels = read_labels(walk.read, d, registry, walk.limit);
+    auto labels = read_labels(walk, registry);
     for (std::uint64_t g = walk.read.address(registry + d.registry_first, "a registry"); g != 0;
          g = walk.read.address(g + d.control_next, "generator " + hex(g))) {
-        if (!walk.seen.insert(g).second || walk.seen.size() > walk.limit)
+        if (!walk.generators.insert(g).second || walk.generators.size() > walk.limit)
             throw ReadError("the generators of thread " + std::to_string(section.thread) +
                             " do not end (a cycle at " + hex(g) + ")");
         section.records.push_back(read_generator(walk, g, labels));
@@ -245,43 +264,60 @@ Section read_registry(Walk& walk, std::uint64_t registry)
 
 } // namespace
 
+void read_generators(const GeneratorSource& source, Snapshot& snapshot)
+{
+    Reader read(source.memory);
+    cg_debug_descriptor_t d = read_descriptor(read, source.descriptor);
+    for (std::uint32_t r = 0; r < d.register_count; ++r)
+        snapshot.register_names.emplace_back(d.registers[r].name);
+    Walk walk{source, read, d, source.bytes / 64 + 16, 2 * source.bytes + (1u << 20), {}, {}, {}, {}};
+    // Both levels of the table in pieces: their sizes come from the
+    // descriptor, their memory from the core.
+    for_each_entry(read, reinterpret_cast<std::uintptr_t>(d.registry_table), d.table_entries, "the registry table",
+                   [&](std::uint64_t chunk) {
+                       if (!walk.chunks.insert(chunk).second)
+                           throw ReadError("the registry table names the chunk at " + hex(chunk) + " twice");
+                       for_each_entry(read, chunk, d.chunk_entries, "a chunk of the registry table",
+                                      [&](std::uint64_t registry) {
+                                          if (!walk.registries.insert(registry).second ||
+                                              walk.registries.size() > walk.limit)
+                                              throw ReadError("the registry table names the registry at " +
+                                                              hex(registry) + " twice");
+                                          snapshot.sections.push_back(read_registry(walk, registry));
+                                      });
+                   });
+}
+
 Snapshot snapshot_from_core(const ProcessImage& image, std::int64_t time_ns)
 {
     const CoreImage& core = image.core();
     if (core.machine != cg::arch::elf_machine)
-        throw ReadError("the program ran on " + name_of_machine(core.machine) + "; this cg-dump reads cores of " +
-                        cg::arch::name + " programs (use the cg-dump built for that CPU)");
-    Reader read(image);
-    cg_debug_descriptor_t d = read_descriptor(image, read);
+        throw ReadError("the core is of a program for " + elf::machine_name(core.machine) +
+                        "; this cg-dump reads cores of " + cg::arch::name +
+                        " programs only (use the cg-dump built for that CPU)");
+    std::optional<std::uint64_t> descriptor = image.symbol_address("cg_debug_descriptor");
+    if (!descriptor) {
+        std::string message = "no cg_debug_descriptor in the program or the libraries it mapped: it does not "
+                              "use cg, or a cg without the debug descriptor";
+        if (!image.missing_files().empty())
+            message += " (files the core names but that are not here: " + image.missing_files().front() +
+                       (image.missing_files().size() > 1 ? " and others" : "") + ")";
+        throw ReadError(message);
+    }
 
     Snapshot snapshot;
     snapshot.source = "core";
     snapshot.version = format::version;
     snapshot.pid = core.pid;
     snapshot.time_ns = time_ns;
-    if (const ProcessImage::Module* program = image.main_program()) {
+    if (const MappedModule* program = image.main_program()) {
         snapshot.executable = program->path;
         snapshot.build_id = program->object->build_id;
     }
     snapshot.architecture = cg::arch::name;
-    for (std::uint32_t r = 0; r < d.register_count; ++r)
-        snapshot.register_names.emplace_back(d.registers[r].name);
-
-    // A control block is larger than 16 bytes and must be in the core.
-    Walk walk{image, read, d, image.symbol_address("cg_arch_entry_return").value_or(0), {},
-              image.core_bytes().size() / 16 + 1};
-    std::vector<std::uint64_t> chunks(d.table_entries);
-    read.bytes(reinterpret_cast<std::uintptr_t>(d.registry_table), chunks.data(), chunks.size() * 8,
-               "the registry table");
-    std::vector<std::uint64_t> registries(d.chunk_entries);
-    for (std::uint64_t chunk : chunks) {
-        if (chunk == 0)
-            continue;
-        read.bytes(chunk, registries.data(), registries.size() * 8, "a chunk of the registry table");
-        for (std::uint64_t registry : registries)
-            if (registry != 0)
-                snapshot.sections.push_back(read_registry(walk, registry));
-    }
+    read_generators({image, *descriptor, image.symbol_address("cg_arch_entry_return").value_or(0), core.threads,
+                     image.core_bytes().size()},
+                    snapshot);
     return snapshot;
 }
 

@@ -256,23 +256,27 @@ CoreImage parse_core(std::string_view bytes)
     return core;
 }
 
-bool read_core_memory(const CoreImage& core, std::string_view bytes, std::uint64_t address, void* out, std::size_t size)
+std::string_view dumped_at(const CoreImage& core, std::string_view bytes, std::uint64_t address) noexcept
 {
     for (const CoreSegment& segment : core.segments) {
-        if (address < segment.vaddr)
-            continue;
-        std::uint64_t into = address - segment.vaddr;
-        if (!elf::fits(into, size, segment.filesz))
-            continue;
         // Checked by parse_core for the bytes it parsed; checked again for
         // a caller that passes others.
-        if (!elf::fits(segment.offset, segment.filesz, bytes.size()))
+        if (address < segment.vaddr || address - segment.vaddr >= segment.filesz ||
+            !elf::fits(segment.offset, segment.filesz, bytes.size()))
             continue;
-        if (size != 0)
-            std::memcpy(out, bytes.data() + segment.offset + into, size);
-        return true;
+        std::uint64_t into = address - segment.vaddr;
+        return bytes.substr(segment.offset + into, segment.filesz - into);
     }
-    return false;
+    return {};
+}
+
+bool read_core_memory(const CoreImage& core, std::string_view bytes, std::uint64_t address, void* out, std::size_t size)
+{
+    std::string_view dumped = dumped_at(core, bytes, address);
+    if (dumped.size() < size || (size == 0 && dumped.empty()))
+        return false;
+    std::memcpy(out, dumped.data(), size);
+    return true;
 }
 
 } // namespace cg_dump

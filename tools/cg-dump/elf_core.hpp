@@ -56,6 +56,11 @@ struct CoreImage {
 /// ..." for an ELF file of another type.
 CoreImage parse_core(std::string_view bytes);
 
+/// The core's dumped bytes of process memory from `address` to the end of
+/// the segment holding it (its first filesz); empty if none does. `bytes`
+/// are the core's, which `core` was parsed from.
+std::string_view dumped_at(const CoreImage& core, std::string_view bytes, std::uint64_t address) noexcept;
+
 /// Copies `size` bytes of process memory at `address` from what the core
 /// holds: true only if they lie wholly within one segment's dumped bytes
 /// (its first filesz), else false and `out` is left alone. `bytes` are the

@@ -33,9 +33,15 @@ clang++ $flags -I"$here/../../src" \
     "$here/fuzz_reader.cpp" "$here/snapshot_reader.cpp" "$here/describe.cpp" "$here/escaping.cpp" \
     "$here/hex_dump.cpp" "$here/json.cpp" "$here/stats.cpp" "$here/summary.cpp" "$here/table.cpp" \
     -o "$work/fuzz-reader"
-clang++ $flags -I"$here/../../src" \
+# The second walks its input as memory for generators too (core_snapshot.cpp,
+# without libunwind: there is no code to unwind), for this CPU's layout.
+case $(uname -m) in x86_64) cpu=amd64 ;; *) cpu=$(uname -m) ;; esac
+clang++ $flags -DCG_DUMP_HAVE_LIBUNWIND=0 -I"$here/../../src" -I"$here/../../include" -I"$here/../../arch" \
+    -I"$here/../../arch/$cpu" \
     "$here/fuzz_core.cpp" "$here/elf_core.cpp" "$here/elf_file.cpp" "$here/elf_object.cpp" \
-    "$here/describe.cpp" "$here/escaping.cpp" "$here/snapshot_reader.cpp" \
+    "$here/core_snapshot.cpp" "$here/core_backtrace.cpp" "$here/process_image.cpp" "$here/mapped_file.cpp" \
+    "$here/snapshot_reader.cpp" "$here/describe.cpp" "$here/escaping.cpp" "$here/hex_dump.cpp" "$here/json.cpp" \
+    "$here/stats.cpp" "$here/summary.cpp" "$here/table.cpp" \
     -o "$work/fuzz-core"
 "$build/tools/cg-dump/test/write-seeds" "$work/seeds"
 "$build/tools/cg-dump/test/write-core-seeds" "$work/core-seeds"

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "describe.hpp"
@@ -58,12 +61,12 @@ bool is_object_for(std::string_view bytes, std::uint16_t machine)
 }
 
 /// Runtime address minus file value for a file whose mappings are those of
-/// core.files named `path`: where the segment that begins the file (the
+/// core.files at `mappings`: where the segment that begins the file (the
 /// one with p_offset 0, which holds the ELF header) was mapped, less its
 /// page's address in the file. nullopt if no mapping of the file starts
 /// with that segment.
-std::optional<std::uint64_t> load_bias(const CoreImage& core, const std::string& path, const ElfObject& object,
-                                       std::uint64_t page)
+std::optional<std::uint64_t> load_bias(const CoreImage& core, const std::vector<std::size_t>& mappings,
+                                       const ElfObject& object, std::uint64_t page)
 {
     const LoadSegment* first = nullptr;
     for (const LoadSegment& load : object.loads)
@@ -72,9 +75,9 @@ std::optional<std::uint64_t> load_bias(const CoreImage& core, const std::string&
     if (first == nullptr)
         return std::nullopt;
     std::uint64_t file_page = first->offset & ~(page - 1);
-    for (const FileMapping& mapping : core.files)
-        if (mapping.path == path && mapping.file_offset == file_page)
-            return mapping.start - (first->vaddr & ~(page - 1)); // modulo 2^64, as the loader adds it
+    for (std::size_t i : mappings)
+        if (core.files[i].file_offset == file_page)
+            return core.files[i].start - (first->vaddr & ~(page - 1)); // modulo 2^64, as the loader adds it
     return std::nullopt;
 }
 
@@ -93,12 +96,19 @@ void ProcessImage::open_files(const std::string& executable)
         throw ReadError(executable + ": cannot tell which of the core's mapped files is the main program "
                                      "(no mapping holds the auxiliary vector's AT_PHDR or AT_ENTRY)");
 
-    // The distinct files mapped from offset 0, main program first.
+    // Each file's mappings, by path, in one pass (a core may name very many);
+    // then the distinct files mapped from offset 0, main program first.
+    std::unordered_map<std::string_view, std::vector<std::size_t>> mappings_of;
+    for (std::size_t i = 0; i < core_.files.size(); ++i)
+        mappings_of[core_.files[i].path].push_back(i);
     std::vector<std::string> paths;
-    if (main_path)
+    std::unordered_set<std::string_view> listed;
+    if (main_path && mappings_of.count(*main_path) != 0) {
         paths.push_back(*main_path);
+        listed.insert(mappings_of.find(*main_path)->first);
+    }
     for (const FileMapping& mapping : core_.files)
-        if (mapping.file_offset == 0 && std::find(paths.begin(), paths.end(), mapping.path) == paths.end())
+        if (mapping.file_offset == 0 && listed.insert(mapping.path).second)
             paths.push_back(mapping.path);
 
     std::uint64_t page = page_size(core_);
@@ -106,10 +116,11 @@ void ProcessImage::open_files(const std::string& executable)
     for (const std::string& path : paths) {
         bool given = main_path && path == *main_path && !executable.empty();
         const std::string& opened = given ? executable : path;
-        auto first = std::find_if(core_.files.begin(), core_.files.end(), [&](const FileMapping& mapping) {
-            return mapping.path == path && mapping.file_offset == 0;
-        });
-        if (first == core_.files.end()) {
+        const std::vector<std::size_t>& mappings = mappings_of.find(path)->second;
+        auto first_index = std::find_if(mappings.begin(), mappings.end(),
+                                        [&](std::size_t i) { return core_.files[i].file_offset == 0; });
+        const FileMapping* first = first_index == mappings.end() ? nullptr : &core_.files[*first_index];
+        if (first == nullptr) {
             if (given)
                 throw ReadError(opened + " does not match the core: the core maps no part of it from offset 0");
             continue; // a main program mapped from elsewhere: not an ELF object's mapping
@@ -159,7 +170,7 @@ void ProcessImage::open_files(const std::string& executable)
         } catch (const ReadError& error) {
             throw ReadError(opened + ": " + error.what());
         }
-        std::optional<std::uint64_t> bias = load_bias(core_, path, file->object, page);
+        std::optional<std::uint64_t> bias = load_bias(core_, mappings, file->object, page);
         if (!bias) {
             if (given)
                 throw ReadError(opened + " does not match the core: the core has no mapping of its first segment");
@@ -168,12 +179,11 @@ void ProcessImage::open_files(const std::string& executable)
 
         file->bias = *bias;
         Module module{opened, *bias, &file->object, first->start, first->end};
-        for (std::size_t i = 0; i < core_.files.size(); ++i)
-            if (core_.files[i].path == path) {
-                mapping_files_[i] = static_cast<std::ptrdiff_t>(files_.size());
-                module.start = std::min(module.start, core_.files[i].start);
-                module.end = std::max(module.end, core_.files[i].end);
-            }
+        for (std::size_t i : mappings) {
+            mapping_files_[i] = static_cast<std::ptrdiff_t>(files_.size());
+            module.start = std::min(module.start, core_.files[i].start);
+            module.end = std::max(module.end, core_.files[i].end);
+        }
         files_.push_back(std::move(file));
         modules_.push_back(std::move(module));
         if (main_path && path == *main_path)
@@ -187,12 +197,7 @@ void ProcessImage::check_matches_core(const OpenedFile& file, const FileMapping&
     // As much of the file's first page as the core holds: the kernel dumps
     // the first page of each mapped ELF file (coredump_filter's bit 4, set
     // by default), gcore too.
-    std::uint64_t held = 0;
-    for (const CoreSegment& segment : core_.segments)
-        if (first.start >= segment.vaddr && first.start - segment.vaddr < segment.filesz) {
-            held = segment.filesz - (first.start - segment.vaddr);
-            break;
-        }
+    std::uint64_t held = dumped_at(core_, core_file_.bytes(), first.start).size();
     std::string_view bytes = file.bytes.bytes();
     std::uint64_t compared = std::min({page_size(core_), held, std::uint64_t{bytes.size()}, first.end - first.start});
     if (compared == 0)
@@ -209,14 +214,9 @@ void ProcessImage::check_matches_core(const OpenedFile& file, const FileMapping&
 
 std::size_t ProcessImage::read_some(std::uint64_t address, char* out, std::size_t size) const
 {
-    std::string_view core_bytes = core_file_.bytes();
-    for (const CoreSegment& segment : core_.segments) {
-        if (address < segment.vaddr || address - segment.vaddr >= segment.filesz ||
-            !elf::fits(segment.offset, segment.filesz, core_bytes.size()))
-            continue;
-        std::uint64_t into = address - segment.vaddr;
-        std::size_t some = static_cast<std::size_t>(std::min<std::uint64_t>(size, segment.filesz - into));
-        std::memcpy(out, core_bytes.data() + segment.offset + into, some);
+    if (std::string_view dumped = dumped_at(core_, core_file_.bytes(), address); !dumped.empty()) {
+        std::size_t some = std::min(size, dumped.size());
+        std::memcpy(out, dumped.data(), some);
         return some;
     }
     for (std::size_t i = 0; i < core_.files.size(); ++i) {

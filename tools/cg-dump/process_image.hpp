@@ -15,10 +15,11 @@
 #include "elf_core.hpp"
 #include "elf_object.hpp"
 #include "mapped_file.hpp"
+#include "process_memory.hpp"
 
 namespace cg_dump {
 
-class ProcessImage {
+class ProcessImage : public ProcessMemory {
 public:
     /// Maps and parses the core at `core_path` (which must be a regular
     /// file), then each distinct file of its NT_FILE that is mapped from
@@ -50,21 +51,15 @@ public:
     /// it as contents of a segment (not bss, nor the other sections that
     /// follow a segment's end in its last page). false if a byte has
     /// neither.
-    bool read(std::uint64_t address, void* out, std::size_t size) const;
+    bool read(std::uint64_t address, void* out, std::size_t size) const override;
 
-    struct Module {
-        std::string path;                  ///< as opened: `executable` for the main program if given
-        std::uint64_t bias = 0;            ///< runtime address minus file value
-        const ElfObject* object = nullptr; ///< lives as long as the ProcessImage
-        std::uint64_t start = 0;           ///< the lowest address of its mappings
-        std::uint64_t end = 0;             ///< and the end of the highest
-    };
+    using Module = MappedModule;
     /// The main program first (if it was found and read), then the others
     /// in NT_FILE's order.
     const std::vector<Module>& modules() const noexcept { return modules_; }
     /// The main program's module; nullptr if it is missing (or unknown).
     const Module* main_program() const noexcept { return has_main_program_ ? &modules_.front() : nullptr; }
-    const Module* module_at(std::uint64_t address) const noexcept;
+    const Module* module_at(std::uint64_t address) const noexcept override;
 
     /// The runtime address of a defined symbol: the first module defining
     /// it, in modules() order.
@@ -73,7 +68,7 @@ public:
     /// The (mangled) name of the function containing a runtime address, and
     /// the address's offset from its start. false if no module has one
     /// there.
-    bool function_at(std::uint64_t address, std::string& name, std::uint64_t& offset) const;
+    bool function_at(std::uint64_t address, std::string& name, std::uint64_t& offset) const override;
 
     /// The paths, as the core names them, of the files that could not be
     /// opened (deleted, moved, another machine's).

@@ -34,7 +34,7 @@ _SUSPENDED = 1
 # Functions of cg's own yield path besides those of namespace cg: a
 # generator suspended in one of them is shown as waiting in the first
 # function outside it found in its slice.
-_YIELD_PATH = ("cg_yield", "cg_try_yield", "cg_arch_suspend", "cg_arch_suspend_receiving")
+_YIELD_PATH = ("cg_yield", "cg_try_yield", "cg_arch_suspend_receiving")
 
 # The descriptor up to its registers (cg_debug_descriptor_t, little-endian,
 # naturally aligned: no padding).
@@ -292,16 +292,21 @@ class _Walk:
             table = self._pointers(d.registry_table, d.table_entries, "the registry table")
         except _Unreadable as error:
             raise gdb.GdbError(_PREFIX + str(error))
+        # A real table names each chunk and registry once: a repeat is
+        # corrupt memory, skipped (it would list the same generators again).
+        seen = set()
         for i, chunk in enumerate(table):
-            if chunk == 0:
+            if chunk == 0 or chunk in seen:
                 continue
+            seen.add(chunk)
             try:
                 registries = self._pointers(chunk, d.chunk_entries, "registry chunk %d" % i)
             except _Unreadable as error:
                 self.warnings.append("%s: skipped" % error)
                 continue
             for registry in registries:
-                if registry != 0:
+                if registry != 0 and registry not in seen:
+                    seen.add(registry)
                     self._registry(registry)
 
     def _pointers(self, address, count, what):

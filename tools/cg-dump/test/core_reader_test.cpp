@@ -1010,7 +1010,8 @@ TEST_CASE("the generators of a core: another CPU's core and a program without cg
         TemporaryFile core(cg_dump_test::sample_core(other, library.path()).bytes);
         std::string error = error_of([&] { cg_dump::snapshot_from_core(cg_dump::ProcessImage(core.path()), 0); });
         INFO(error);
-        CHECK(has(error, std::string("the program ran on ") + (other == EM_X86_64 ? "x86_64" : "aarch64")));
+        CHECK(has(error, std::string("the core is of a program for ") +
+                             (other == EM_X86_64 ? "EM_X86_64 (62)" : "EM_AARCH64 (183)")));
         CHECK(has(error, "use the cg-dump built for that CPU"));
     }
     SECTION("a core of this CPU, of a program without cg")

@@ -1,7 +1,8 @@
 // write_core_seeds.cpp - write-core-seeds DIR: cores and libraries for
 // fuzz.sh's second target (fuzz_core.cpp) to start from, each under its
 // 64 KiB inputs: the tests' sample cores (amd64's, aarch64's) and sample
-// library, and if gcore can write one, a real core of a child of this
+// library, generators laid out by hand (memory_image.hpp), and if gcore
+// can write one, a real core of a child of this
 // process without its memory (its headers and notes) and the first 64 KiB
 // of it whole.
 #include <unistd.h>
@@ -15,6 +16,7 @@
 
 #include "core_of_child.hpp"
 #include "elf_samples.hpp"
+#include "memory_image.hpp"
 
 namespace {
 
@@ -37,6 +39,8 @@ int main(int argc, char** argv)
     std::string dir = argv[1];
     write(dir + "/sample-core-x86_64", cg_dump_test::sample_core(EM_X86_64).bytes);
     write(dir + "/sample-core-aarch64", cg_dump_test::sample_core(EM_AARCH64).bytes);
+    // The fuzzer also walks its input as memory for generators.
+    write(dir + "/memory-image", cg_dump_test::memory_image().bytes);
     write(
         dir + "/sample-library",
         cg_dump_test::sample_object({{"f1", 0x1000, 0x10}, {"f2", 0x1020, 0}, {"table", 0x1100, 8, STT_OBJECT}}).bytes);
