@@ -17,7 +17,9 @@ namespace {
 // A reader follows these with offsetof's numbers: they must mean the same
 // in every translation unit and to a reader without the C++ headers.
 static_assert(std::is_standard_layout_v<Registry> && std::is_standard_layout_v<LabelEntry> &&
-              std::is_standard_layout_v<ControlHead>);
+              std::is_standard_layout_v<ControlHead> && std::is_standard_layout_v<Control> &&
+              std::is_standard_layout_v<Chunk>);
+static_assert(offsetof(Chunk, entries) == 0 && sizeof(Chunk) == chunk_size * 8, "a chunk is its addresses");
 static_assert(sizeof(void*) == 8 && sizeof(std::atomic<Registry*>) == 8 && sizeof(std::atomic<Chunk*>) == 8,
               "cg/debug.h: every address is 8 bytes");
 static_assert(sizeof(Registry::orphaned) == 1 && sizeof(Registry::number) == 4);

@@ -55,6 +55,16 @@ std::uintptr_t c_once(std::uintptr_t value, std::uintptr_t last)
     return last;
 }
 
+/// Yields from a frame of `bytes` of locals: a slice the inline bytes cannot hold.
+std::uintptr_t c_yield_from_deep(std::uintptr_t bytes, std::uintptr_t)
+{
+    char* locals = static_cast<char*>(__builtin_alloca(bytes));
+    std::memset(locals, 1, bytes);
+    cg_yield(nullptr, 1);
+    asm volatile("" : : "r"(locals) : "memory");
+    return 0;
+}
+
 } // namespace
 
 TEST_CASE("resuming a running generator from inside itself", "[misuse]")
@@ -215,6 +225,26 @@ TEST_CASE("misuse that cannot throw aborts with a message", "[misuse][death]")
     {
         auto child = cg_test::run_in_child([] { cg_yield(nullptr, 1); });
         require_aborted_with(child, "cg: cg_yield: yield outside any generator");
+    }
+    // The slice buffer cannot grow: cg_yield cannot return an error.
+    SECTION("cg_yield in a C generator, out of memory (the trampoline's no-room way out)")
+    {
+        auto child = cg_test::run_in_child([] {
+            cg_t* co = cg_create(reinterpret_cast<void*>(&c_yield_from_deep), 8192, 0);
+            cg_test::AllocationFailure no_memory;
+            cg_invoke(co, 0);
+        });
+        require_aborted_with(child, "cg: cg_yield: out of memory growing the slice buffer");
+    }
+    SECTION("cg_yield in a C++ generator of uintptr_t, out of memory (the general way)")
+    {
+        auto child = cg_test::run_in_child([] {
+            CopyGenerator<std::uintptr_t, std::uintptr_t> generator(
+                [] { c_yield_from_deep(8192, 0); });
+            cg_test::AllocationFailure no_memory;
+            generator.next(0);
+        });
+        require_aborted_with(child, "cg: cg_yield: out of memory growing the slice buffer");
     }
 }
 

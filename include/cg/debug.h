@@ -11,7 +11,8 @@
  * nothing. Any change of layout bumps CG_DEBUG_VERSION.
  *
  * Every integer is in the process's byte order (little-endian on the CPUs
- * cg runs on) and every address is 8 bytes (cg is for 64-bit CPUs). Reading, version 1:
+ * cg runs on) and every address is 8 bytes (cg is for 64-bit CPUs); the
+ * layout below is fixed by static_asserts there too. Reading, version 1:
  *
  *   for i in [0, table_entries):        chunk  = u64 at registry_table + 8*i
  *     if chunk != 0, for j in [0, chunk_entries):
@@ -46,8 +47,9 @@
  *                slice's lowest address; else registers[resume_pc_register]
  *     resume sp  the slice's lowest address + resume_sp_offset
  *
- * A running generator's frames are on its thread's stack, in use; its
- * control block holds nothing of them.
+ * A running generator's frames are on its thread's stack, in use, below
+ * the u64 at g + control_slice_top; its control block holds nothing of
+ * them.
  */
 #ifndef CG_DEBUG_H
 #define CG_DEBUG_H

@@ -3,9 +3,9 @@
 # (crashing_program.cpp) dying by abort() with labeled generators in two
 # threads, and on a core gcore wrote of it alive; then bad input: each must
 # be refused with a message naming what is wrong, and exit status 1.
-# Skipped (77) in a cross build (CG_RUNNER set: under qemu-user, a
-# multithreaded program that aborts hangs), and without gdb when the
-# system's core pattern writes no file.
+# Skipped (77) in a cross build (CG_RUNNER set: qemu-user, not the kernel,
+# handles an emulated program's fatal signal and core), and without gdb
+# when the system's core pattern writes no file.
 set -u
 cg_dump=$1 program=$2
 [ -z "${CG_RUNNER:-}" ] || { echo "a program run by $CG_RUNNER: not under qemu, skipped"; exit 77; }

@@ -113,6 +113,10 @@ void for_each_entry(const Reader& read, std::uint64_t table, std::uint64_t count
     }
 }
 
+/// One walk of the registries. A hostile core must not make it take more
+/// memory than in proportion to the core's size: structures are counted
+/// (each at a distinct address, as in a real process, which also ends
+/// cycles), and slices and names are paid for from a budget.
 struct Walk {
     const GeneratorSource& source;
     const Reader& read;
@@ -168,10 +172,6 @@ std::string where_running(const std::vector<CoreThread>& threads, std::uint64_t 
     return on == nullptr ? below : "runs on LWP " + std::to_string(on->tid) + ": " + below;
 }
 
-/// One walk of the registries. A hostile core must not make it take more
-/// memory than in proportion to the core's size: structures are counted
-/// (each at a distinct address, as in a real process, which also ends
-/// cycles), and slices and names are paid for from a budget.
 Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std::uint64_t, std::string>& labels)
 {
     const cg_debug_descriptor_t& d = walk.d;
