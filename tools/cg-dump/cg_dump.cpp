@@ -1,5 +1,5 @@
-// cg_dump.cpp - cg-dump: shows the snapshots cg::snapshot writes, and the generators
-// of a core file.
+// cg_dump.cpp - cg-dump: shows the snapshots cg::snapshot writes, and the
+// generators of a core file.
 //
 //     cg-dump [--backtrace | --hex ID | --stats | --json] FILE
 //     cg-dump [--backtrace | --hex ID | --stats | --json] --core CORE [EXECUTABLE]

@@ -60,6 +60,9 @@ TEST_CASE("wrong usage: exit status 2 and the usage", "[command_line]")
         {"--hex", "0x", "a.cgsnap"},     // no digits
         {"--hex", "12345678901234567", "a.cgsnap"}, // more than 64 bits
         {"--stats", "--json", "a.cgsnap"},          // two modes
+        {"--core"},                                 // no core file
+        {"--core", "core", "program", "more"},      // more than a core and an executable
+        {"--json", "--core"},                       // a mode, no core file
     };
     for (const auto& arguments : wrong) {
         INFO((arguments.empty() ? "(none)" : arguments[0]) << " ...");
