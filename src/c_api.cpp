@@ -75,8 +75,11 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
     ResumeFrame frame{control(co), &out, &value};
     std::uintptr_t yielded;
     try {
-        if (resume(frame, yielded)) [[likely]]
-            out = yielded;
+        if (resume(frame, yielded)) [[likely]] {
+            if (result)
+                *result = yielded;
+            return CG_OK;
+        }
     } catch (const error& e) {
         failed(e.what());
         return static_cast<int>(e.code());
@@ -115,8 +118,9 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
 /// The resume a C generator's cg_yield hands its value to directly: the
 /// innermost one on this thread, if it runs a C generator (never unwound:
 /// c_ops) and the yield is suspend's common case; else null, and cg_yield
-/// takes the general path. Not inlined, as yield_target.
-[[gnu::noinline]] ResumeFrame* c_generator_frame() noexcept
+/// takes the general path. Inline, unlike yield_target: cg_yield ends in a
+/// tail call, so no register it saves is in the slice.
+inline ResumeFrame* c_generator_frame() noexcept
 {
     ResumeFrame* frame = this_thread.current;
     if (frame == nullptr || frame->generator->head.ops != &c_ops || !suspends_directly(frame, frame->generator))
@@ -196,12 +200,14 @@ uintptr_t cg_invoke(cg_t* co, uintptr_t value)
 {
     std::uintptr_t result = 0;
     checked_resume(co, value, &result, &invoke_failed);
-    return result;
+    // A tail call: the trampoline returns to our caller itself (trampoline.h).
+    return cg_arch_return_value(result);
 }
 
 int cg_resume(cg_t* co, uintptr_t value, uintptr_t* result)
 {
-    return checked_resume(co, value, result, [](const char*) noexcept {});
+    int status = checked_resume(co, value, result, [](const char*) noexcept {});
+    return cg_arch_return_status(status); // a tail call, as in cg_invoke
 }
 
 uintptr_t cg_yield(void*, uintptr_t value)

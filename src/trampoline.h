@@ -88,6 +88,14 @@ extern const char cg_arch_entry_return[];
  * grow, jumps to no_room, which must not return. */
 std::uintptr_t cg_arch_suspend_receiving(cg::detail::Control* generator, cg::detail::ResumeFrame* frame,
                                          void (*no_room)());
+/* Returns `value`; on amd64 with an indirect jump instead of `ret`. The C
+ * API's cg_invoke tail-calls it, so that its return to its caller, the
+ * first after the switch back, is not mispredicted either. Without the
+ * tail call (no optimization), it returns into cg_invoke, which returns as
+ * any function does. */
+std::uintptr_t cg_arch_return_value(std::uintptr_t value);
+/* The same for cg_resume's status: the same code, under a second name. */
+int cg_arch_return_status(int status);
 }
 #endif
 

@@ -8,6 +8,8 @@
  *   cg_arch_suspend  copy the slice out and return to the resumer
  *   cg_arch_suspend_receiving
  *                    the same, and when resumed, return the word received
+ *   cg_arch_return_value, cg_arch_return_status
+ *                    return a word (amd64 returns it without `ret`)
  *
  * Saved: x19-x28, x29, x30, d8-d15 and FPCR, callee-saved by the ABI (x30:
  * where the call returns): the resumer's on its stack, the generator's in
@@ -386,6 +388,29 @@ cg_arch_suspend_receiving:
         br      x16                             /* no_room(), which does not return */
         .cfi_endproc
         .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
+
+/* uintptr_t cg_arch_return_value(uintptr_t value x0);
+ * int cg_arch_return_status(int status w0);
+ *
+ * Returns `value` to its caller (trampoline.h) with `ret`: on this CPU
+ * only `ret` may branch back to a call site under BTI, whose guarded pages
+ * accept an indirect branch only onto a landing pad, and a return address
+ * is none. */
+        .globl  cg_arch_return_value
+        .hidden cg_arch_return_value            /* called by the core only */
+        .type   cg_arch_return_value, %function
+        .globl  cg_arch_return_status
+        .hidden cg_arch_return_status           /* called by the core only */
+        .type   cg_arch_return_status, %function
+        .p2align 4
+cg_arch_return_value:
+cg_arch_return_status:
+        .cfi_startproc
+        BTI_C                                   /* a linker's veneer may branch here through x16 */
+        ret                                     /* the value (or status, w0) is in x0 already */
+        .cfi_endproc
+        .size   cg_arch_return_value, .-cg_arch_return_value
+        .size   cg_arch_return_status, .-cg_arch_return_status
 
 /* The GNU property note: this object supports BTI (its functions that may
  * be called through a register begin with `bti c`) and pointer

@@ -8,6 +8,8 @@
  *   cg_arch_suspend  copy the slice out and jump back to the resumer
  *   cg_arch_suspend_receiving
  *                    the same, and when resumed, return the word received
+ *   cg_arch_return_value, cg_arch_return_status
+ *                    return a word without `ret` (the end of cg_invoke, cg_resume)
  *
  * Saved: rbx, rbp, r12-r15 and the control bits of MXCSR and the x87
  * control word, callee-saved by the ABI: the resumer's on its stack, the
@@ -348,6 +350,34 @@ cg_arch_suspend_receiving:
         jmp     *%rdx                           /* no_room(), which does not return */
         .cfi_endproc
         .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
+
+/* uintptr_t cg_arch_return_value(uintptr_t value rdi);
+ * int cg_arch_return_status(int status edi);
+ *
+ * Returns `value` to its caller with `jmp`, not `ret` (trampoline.h). The
+ * C API's cg_invoke ends with a tail call to it, so that the jump lands in
+ * cg_invoke's caller: a `ret` there, the first after the switch back,
+ * would pop the generator's entry from the return stack and be
+ * mispredicted, while this jump, to the same place at every call from one
+ * loop, is predicted by its branch history. */
+        .globl  cg_arch_return_value
+        .hidden cg_arch_return_value            /* called by the core only */
+        .type   cg_arch_return_value, @function
+        .globl  cg_arch_return_status
+        .hidden cg_arch_return_status           /* called by the core only */
+        .type   cg_arch_return_status, @function
+        .p2align 4
+cg_arch_return_value:
+cg_arch_return_status:
+        .cfi_startproc
+        mov     %rdi, %rax                      /* the result: value (or status, in eax) */
+        pop     %rcx                            /* our return address */
+        .cfi_adjust_cfa_offset -8
+        .cfi_register %rip, %rcx
+        jmp     *%rcx                           /* return without `ret` (see above) */
+        .cfi_endproc
+        .size   cg_arch_return_value, .-cg_arch_return_value
+        .size   cg_arch_return_status, .-cg_arch_return_status
 
         /* No executable stack; no CET property is claimed. */
         .section .note.GNU-stack, "", @progbits

@@ -147,8 +147,14 @@ TEST_CASE("cg-dump shows a snapshot the library wrote", "[real]")
 #if defined(__x86_64__)
         CHECK(has(run.out, "the yield's return address -> "));
         CHECK(has(run.out, "return address -> waiting_for_work+0x")); // the yield's, unless -O0 kept cg's frames
-#else
+#elif defined(__OPTIMIZE__)
         CHECK(has(run.out, "code address waiting_for_work+0x")); // x30: the yield's return address, in a register
+#else
+        // Without optimization cg's inline functions keep frames of their own:
+        // x30 returns into the innermost, and waiting_for_work's return
+        // address is in the slice.
+        CHECK(has(run.out, "code address cg::detail::suspend("));
+        CHECK(has(run.out, "return address -> waiting_for_work+0x"));
 #endif
         CHECK(has(run.out, "return address -> descending+0x"));
         CHECK(has(run.out, "-> slice+0x"));
