@@ -2,8 +2,9 @@
 //
 // 128 bytes per step in 32-byte vectors: two SSE2 registers each, or one
 // AVX2 register where the arch allows it (CG_ARCH_WIDE_COPY_TARGET) and the
-// CPU has it. From 512 bytes on, the stores are aligned to 32: a slice and
-// its buffer differ in alignment, and misaligned stores are what costs.
+// CPU has it; from large_copy_threshold (256) bytes on. From 512 bytes on,
+// the stores are aligned to 32: a slice and its buffer differ in alignment,
+// and misaligned stores are what costs.
 // On this project's Zen 5 guest the AVX2 loop beats glibc's memcpy, which
 // switches to `rep movsb` at 2112 bytes (see bench/: roundtrip_size).
 #include "slice_copy.hpp"

@@ -4,6 +4,7 @@
 // every test case frees every cg allocation it made.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -96,18 +97,19 @@ namespace {
 // into the generator's home, so they are parked on the heap while the
 // generator unwinds there, and put back. Every slice class the copies
 // distinguish (src/slice_copy.hpp, arch/<cpu>/switch.S) on both sides of
-// that: the control block's inline bytes, a small heap buffer, a large one
-// (aligned vector stores), from just below the home's top to far below it,
+// that: the control block's inline bytes, a small heap buffer, a larger
+// one that vectors copy, a large one (aligned vector stores), from just below the home's top to far below it,
 // with no headroom and the default one, from the main program and from
 // inside another generator.
 
-enum class SliceClass { inline_bytes, small_heap, large_heap };
+enum class SliceClass { inline_bytes, small_heap, wide_heap, large_heap };
 
 const char* name(SliceClass kind)
 {
     switch (kind) {
     case SliceClass::inline_bytes: return "inline bytes";
     case SliceClass::small_heap: return "small heap buffer";
+    case SliceClass::wide_heap: return "heap buffer copied with vectors";
     case SliceClass::large_heap: return "large heap buffer";
     }
     return "?";
@@ -116,7 +118,13 @@ const char* name(SliceClass kind)
 /// Locals a body keeps across its yields for each class; 0: none at all.
 std::size_t live_bytes(SliceClass kind)
 {
-    return kind == SliceClass::inline_bytes ? 0 : kind == SliceClass::small_heap ? 96 : 3000;
+    switch (kind) {
+    case SliceClass::inline_bytes: return 0;
+    case SliceClass::small_heap: return 64; // in the body's own frame: generator_of
+    case SliceClass::wide_heap: return 96;
+    case SliceClass::large_heap: return 3000;
+    }
+    return 0;
 }
 
 [[gnu::noinline]] void yield_holding(Yielder<int>& y, std::size_t bytes)
@@ -132,9 +140,19 @@ std::size_t live_bytes(SliceClass kind)
     }
 }
 
+/// The small heap class's locals intact; out of line, so that the checks'
+/// own locals are not in the body's frame.
+[[gnu::noinline]] void check_locals(const std::uint64_t* locals)
+{
+    for (std::uint64_t k = 0; k < 8; ++k)
+        REQUIRE(locals[k] == k * 0x0101010101010101u);
+}
+
 /// A generator of the class: for the inline bytes a minimal one, whose
-/// only local is a counted object, destroyed only by unwinding it; else one
-/// that keeps a counted object and checked locals in its frame.
+/// only local is a counted object, destroyed only by unwinding it; for a
+/// small heap buffer the same with a few more locals in the body's frame
+/// (yield_holding's frames alone take more than 256 bytes); else one that
+/// keeps a counted object and checked locals in a frame of their own.
 CopyGenerator<int> generator_of(SliceClass kind, std::size_t headroom)
 {
     if (kind == SliceClass::inline_bytes)
@@ -143,6 +161,20 @@ CopyGenerator<int> generator_of(SliceClass kind, std::size_t headroom)
                 Tracked held(1);
                 for (int i = 0;; ++i)
                     y.yield(i + held.value - 1);
+            },
+            cg::Options{headroom});
+    if (kind == SliceClass::small_heap)
+        return CopyGenerator<int>(
+            [](Yielder<int>& y) {
+                Tracked held(1);
+                std::uint64_t locals[8];
+                for (std::uint64_t k = 0; k < 8; ++k)
+                    locals[k] = k * 0x0101010101010101u;
+                asm volatile("" : : "r"(locals) : "memory"); // kept in the frame, across the yields
+                for (int i = 0;; ++i) {
+                    y.yield(i + held.value - 1);
+                    check_locals(locals);
+                }
             },
             cg::Options{headroom});
     return CopyGenerator<int>([bytes = live_bytes(kind)](Yielder<int>& y) { yield_holding(y, bytes); },
@@ -161,6 +193,11 @@ void check_class(const CopyGenerator<int>& generator, SliceClass kind)
         break;
     case SliceClass::small_heap:
         REQUIRE(generator.slice_size() > cg_test::inline_capacity());
+        if (cg_test::lean_frames)
+            REQUIRE(generator.slice_size() < 256);
+        break;
+    case SliceClass::wide_heap:
+        REQUIRE(generator.slice_size() > 256);
         if (cg_test::lean_frames)
             REQUIRE(generator.slice_size() < 512);
         break;
@@ -203,7 +240,8 @@ void check_class(const CopyGenerator<int>& generator, SliceClass kind)
     return destroy_from(destroy_pad, generator);
 }
 
-constexpr SliceClass every_class[] = {SliceClass::inline_bytes, SliceClass::small_heap, SliceClass::large_heap};
+constexpr SliceClass every_class[] = {SliceClass::inline_bytes, SliceClass::small_heap, SliceClass::wide_heap,
+                                      SliceClass::large_heap};
 constexpr std::size_t pads_below_top[] = {0, 16, 64, 200, 1024, 4096, 65536};
 
 } // namespace

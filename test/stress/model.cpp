@@ -30,7 +30,8 @@ const char* name(SliceClass kind)
     switch (kind) {
     case SliceClass::inline_bytes: return "inline bytes";
     case SliceClass::trampoline_heap: return "small heap (trampoline)";
-    case SliceClass::small_heap: return "heap < 512 (core)";
+    case SliceClass::small_heap: return "heap < 256 (core)";
+    case SliceClass::wide_heap: return "heap < 512 (core, vectors)";
     case SliceClass::large_heap: return "heap >= 512";
     }
     return "?";

@@ -75,11 +75,12 @@ inline bool minimal_goes_on(std::uint64_t x) { return x % 16 != 0; }
 /// The slice classes the copies of a slice distinguish (src/slice_copy.hpp,
 /// arch/<cpu>/switch.S): the control block's inline bytes, a small slice
 /// in a heap buffer that the trampoline copies itself (trampoline.h: no
-/// more than CG_SMALL_SLICE bytes, more than a quarter of the buffer), a
-/// heap buffer below 512 bytes copied by the core, a larger one (aligned
-/// stores).
-enum class SliceClass { inline_bytes, trampoline_heap, small_heap, large_heap };
-inline constexpr int slice_class_count = 4;
+/// more than CG_SMALL_SLICE bytes, more than a quarter of the buffer), and
+/// in heap buffers the core's copies: 16 bytes a step below 256 bytes,
+/// vectors 128 bytes a step below 512, the same with aligned stores from
+/// 512 on.
+enum class SliceClass { inline_bytes, trampoline_heap, small_heap, wide_heap, large_heap };
+inline constexpr int slice_class_count = 5;
 const char* name(SliceClass kind);
 /// Bytes of slice a control block holds itself on this CPU.
 std::size_t inline_capacity();
@@ -87,7 +88,8 @@ inline SliceClass slice_class(std::size_t slice, std::size_t capacity)
 {
     return capacity <= inline_capacity()                          ? SliceClass::inline_bytes
            : slice <= CG_SMALL_SLICE && slice * 4 > capacity      ? SliceClass::trampoline_heap
-           : slice < 512                                          ? SliceClass::small_heap
+           : slice < 256                                          ? SliceClass::small_heap
+           : slice < 512                                          ? SliceClass::wide_heap
                                                                   : SliceClass::large_heap;
 }
 
