@@ -84,8 +84,9 @@ extern const char cg_arch_entry_return[];
  * API's cg_yield: when resumed, returns the word at the resuming frame's
  * `sent` to its caller, on amd64 with an indirect jump instead of `ret`
  * (a `ret` there would pop the resumer's entry from the return stack and be
- * mispredicted: README.md, "Performance"). If the slice buffer could not
- * grow, jumps to no_room, which must not return. */
+ * mispredicted: README.md, "Performance"), and without a frame of its own
+ * in the slice (the resume delivers the word). If the slice buffer could
+ * not grow, jumps to no_room, which must not return. */
 std::uintptr_t cg_arch_suspend_receiving(cg::detail::Control* generator, cg::detail::ResumeFrame* frame,
                                          void (*no_room)());
 /* Returns `value`; on amd64 with an indirect jump instead of `ret`. The C

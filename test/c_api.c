@@ -144,12 +144,17 @@ int main(void)
     CHECK(cg_invoke(co, 0) == 2); /* shallow once: the buffer stays as large */
     CHECK(cg_buffer_capacity(co) >= 4000);
     {
+        /* A generator not started has the control block's inline bytes,
+         * which a slice that fits goes back to, giving the whole heap
+         * buffer back. */
+        cg_t* fresh = cg_create(as_pointer(summer), 0, 0);
+        size_t inline_bytes = cg_buffer_capacity(fresh);
         size_t before = cg_buffer_capacity(co);
         size_t slice = cg_slice_size(co);
-        size_t after = slice > 32 ? slice : 32;
+        cg_destroy(fresh);
         CHECK(slice < 1000);
-        CHECK(cg_trim_buffers() == before - after);
-        CHECK(cg_buffer_capacity(co) == after);
+        CHECK(cg_trim_buffers() == (slice > inline_bytes ? before - slice : before));
+        CHECK(cg_buffer_capacity(co) == (slice > inline_bytes ? slice : inline_bytes));
     }
     CHECK(cg_invoke(co, 0) == 3);
     CHECK(cg_buffer_capacity(NULL) == 0);

@@ -42,6 +42,7 @@
 #define CG_REGISTERS_R15 40
 #define CG_REGISTERS_MXCSR 48 /* 4 bytes */
 #define CG_REGISTERS_X87CW 52 /* 2 bytes */
+#define CG_REGISTERS_RECEIVES 54 /* 2 bytes: 1 if the resume returns the word received (switch.S) */
 #define CG_REGISTERS_SIZE 56
 /* The slice bytes the control block holds itself follow the registers:
  * the minimal generator's slice is 32 bytes here. */
@@ -80,7 +81,12 @@ struct cg_arch_registers {
     uint64_t rbx, rbp, r12, r13, r14, r15;
     uint32_t mxcsr;
     uint16_t x87_control;
-    uint16_t unused;
+    /* Not a register: how the pending suspend goes on when resumed, written
+     * by the suspend: 0 returning the resume's ResumeFrame
+     * (cg_arch_suspend), 1 returning the word it sends
+     * (cg_arch_suspend_receiving, which then leaves no frame of its own in
+     * the slice). */
+    uint16_t receives;
 };
 
 struct cg_arch_resumer_frame {
@@ -107,6 +113,7 @@ static_assert(offsetof(cg_arch_registers, r14) == CG_REGISTERS_R14);
 static_assert(offsetof(cg_arch_registers, r15) == CG_REGISTERS_R15);
 static_assert(offsetof(cg_arch_registers, mxcsr) == CG_REGISTERS_MXCSR);
 static_assert(offsetof(cg_arch_registers, x87_control) == CG_REGISTERS_X87CW);
+static_assert(offsetof(cg_arch_registers, receives) == CG_REGISTERS_RECEIVES);
 static_assert(sizeof(cg_arch_registers) == CG_REGISTERS_SIZE);
 static_assert(offsetof(cg_arch_resumer_frame, mxcsr) == CG_RESUMER_MXCSR);
 static_assert(offsetof(cg_arch_resumer_frame, x87_control) == CG_RESUMER_X87CW);

@@ -141,6 +141,88 @@
         mov     CG_CONTROL_REGISTERS+CG_REGISTERS_R15(\ctl), %r15 /* generator's r15 */
 .endm
 
+/* The body of a suspend: entered (called or jumped to) with the suspend's
+ * return address at rsp, the slice's lowest word, ctl in rdi and frame in
+ * rsi. Copies the slice [rsp, slice top) out: itself in the small case of
+ * trampoline.h, else through cg_core_save_slice, which also hands the value
+ * over (that may throw: nothing has changed then). Saves the generator's
+ * registers, records \receives as how it goes on when resumed (1: with the
+ * word received, see cg_arch_resume), and returns {CG_SWITCH_YIELDED, -}
+ * to the resumer. If the slice buffer could not grow (nothing has changed):
+ * with \receives 0 returns null, with 1 jumps to no_room, which must be
+ * in rdx at entry (kept below the slice across the core's call). */
+.macro SUSPEND receives
+.if (\receives != 0) && (\receives != 1)
+        .error "SUSPEND: receives is 0 or 1"
+.endif
+        cmpb    $0, cg_core_copies_every_slice(%rip) /* does the core copy every slice? */
+        jne     .Lsave_by_core\@                /* yes */
+        cmpq    $0, CG_FRAME_DELIVER(%rsi)      /* a value to deliver? */
+        jne     .Lsave_by_core\@                /* yes: the core delivers it */
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
+        mov     %rax, %rcx                      /* rcx = slice top ... */
+        sub     %rsp, %rcx                      /* ... minus the return address's place: the size */
+        cmp     $CG_SMALL_SLICE, %rcx           /* a small slice? */
+        ja      .Lsave_by_core\@                /* no: the core copies it */
+        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = the buffer's capacity */
+        cmp     %r8, %rcx                       /* does the buffer hold the slice? */
+        ja      .Lsave_by_core\@                /* no: the core grows it */
+        cmp     $CG_INLINE_CAPACITY, %r8d       /* the inline bytes (which never shrink)? */
+        jbe     .Lsave_inline\@                 /* yes */
+        lea     (,%rcx,4), %r9                  /* r9 = four times the size */
+        cmp     %r8, %r9                        /* a quarter of the heap buffer or less? */
+        jbe     .Lsave_by_core\@                /* yes: the core may shrink it */
+        mov     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the heap buffer the inline bytes name */
+        jmp     .Lsave_small\@                  /* (no jump to the core after rdx is set) */
+.Lsave_inline\@:
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
+.Lsave_small\@:
+        mov     %ecx, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
+        COPY_SMALL_SLICE %rsp, %rdx, %rcx       /* slice out */
+        mov     CG_LINK_RESUMER_SP(%rax), %rax  /* rax = S, from the link */
+        jmp     .Lsaved\@                       /* saved */
+.Lsave_by_core\@:
+        push    %rdi                            /* keep ctl */
+        .cfi_adjust_cfa_offset 8
+.if \receives
+        push    %rdx                            /* keep no_room */
+        .cfi_adjust_cfa_offset 8
+        sub     $8, %rsp                        /* rsp 16-aligned for the call */
+        .cfi_adjust_cfa_offset 8
+        mov     %rsi, %rdx                      /* 3rd argument: frame */
+        lea     24(%rsp), %rsi                  /* 2nd argument: the slice bottom, the return address */
+        call    cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
+        add     $8, %rsp                        /* past the alignment */
+        .cfi_adjust_cfa_offset -8
+        pop     %rdx                            /* no_room */
+        .cfi_adjust_cfa_offset -8
+        pop     %rdi                            /* ctl */
+        .cfi_adjust_cfa_offset -8
+        test    %rax, %rax                      /* saved? */
+        jnz     .Lsaved\@                       /* yes */
+        jmp     *%rdx                           /* no: no_room(), which does not return */
+.else
+        mov     %rsi, %rdx                      /* 3rd argument: frame; rsp is 16-aligned */
+        lea     8(%rsp), %rsi                   /* 2nd argument: the slice bottom, the return address */
+        call    cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
+        pop     %rdi                            /* ctl */
+        .cfi_adjust_cfa_offset -8
+        test    %rax, %rax                      /* saved? */
+        jnz     .Lsaved\@                       /* yes */
+        ret                                     /* no: null, the generator goes on */
+.endif
+.Lsaved\@:
+        SAVE_GENERATOR %rdi                     /* the generator's registers */
+        movw    $\receives, CG_CONTROL_REGISTERS+CG_REGISTERS_RECEIVES(%rdi) /* how it goes on */
+        mov     %rax, %rsp                      /* leave the home: rsp = S */
+        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
+        movzwl  CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(%rdi), %r8d /* the generator's x87 control word */
+        LOAD_X87_CONTROL CG_RESUMER_X87CW, %rsp, %r8w
+        mov     $CG_SWITCH_YIELDED, %eax        /* status: yielded; rdx: no payload */
+        RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
+.endm
+
         .text
 
 /* SwitchResult cg_arch_start(Control* ctl rdi, ResumeFrame* frame rsi,
@@ -243,6 +325,11 @@ cg_arch_resume:
         mov     %r14, %rsp                      /* rsp = the slice bottom */
         LOAD_X87_CONTROL CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW, %rcx, %r15w
         LOAD_GENERATOR %rcx                     /* the generator's other registers */
+        cmpw    $0, CG_CONTROL_REGISTERS+CG_REGISTERS_RECEIVES(%rcx) /* does its suspend return a word? */
+        je      .Lresumed                       /* no: `frame` */
+        mov     CG_FRAME_SENT(%rax), %rax       /* yes: rax = where the resume put what it sends, */
+        mov     (%rax), %rax                    /* and the word itself */
+.Lresumed:
         pop     %rcx                            /* generator's return address */
         jmp     *%rcx                           /* into the generator */
 .Lrefused:
@@ -258,61 +345,15 @@ cg_arch_resume:
 /* ResumeFrame* cg_arch_suspend(Control* ctl rdi, ResumeFrame* frame rsi);
  *
  * Called by the running generator; `frame` is the resume to return to.
- * Copies the slice [our return address, slice top) out: itself in the
- * small case of trampoline.h, else through cg_core_save_slice, which also
- * hands the value over (that may throw: nothing has changed then). Saves
- * the generator's registers and returns {CG_SWITCH_YIELDED, -} to the
- * resumer. Returns, when resumed, that resume's ResumeFrame; or null at
- * once if the slice buffer could not grow (nothing has changed). */
+ * SUSPEND 0 from its return address. Returns, when resumed, that resume's
+ * ResumeFrame; or null at once if the slice buffer could not grow
+ * (nothing has changed). */
         .globl  cg_arch_suspend
         .type   cg_arch_suspend, @function
         .p2align 4
 cg_arch_suspend:
         .cfi_startproc
-        cmpb    $0, cg_core_copies_every_slice(%rip) /* does the core copy every slice? */
-        jne     .Lsave_by_core                  /* yes */
-        cmpq    $0, CG_FRAME_DELIVER(%rsi)      /* a value to deliver? */
-        jne     .Lsave_by_core                  /* yes: the core delivers it */
-        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = slice top */
-        mov     %rax, %rcx                      /* rcx = slice top ... */
-        sub     %rsp, %rcx                      /* ... minus our return address: the size */
-        cmp     $CG_SMALL_SLICE, %rcx           /* a small slice? */
-        ja      .Lsave_by_core                  /* no: the core copies it */
-        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = the buffer's capacity */
-        cmp     %r8, %rcx                       /* does the buffer hold the slice? */
-        ja      .Lsave_by_core                  /* no: the core grows it */
-        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes ... */
-        cmp     $CG_INLINE_CAPACITY, %r8d       /* ... unless on the heap: */
-        jbe     .Lsave_small                    /* (inline, which never shrinks) */
-        lea     (,%rcx,4), %r9                  /* r9 = four times the size */
-        cmp     %r8, %r9                        /* a quarter of the buffer or less? */
-        jbe     .Lsave_by_core                  /* yes: the core may shrink it */
-        mov     (%rdx), %rdx                    /* rdx = the heap buffer they name */
-.Lsave_small:
-        mov     %ecx, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
-        COPY_SMALL_SLICE %rsp, %rdx, %rcx       /* slice out */
-        mov     CG_LINK_RESUMER_SP(%rax), %rax  /* rax = S, from the link */
-        jmp     .Lsaved                         /* saved */
-.Lsave_by_core:
-        push    %rdi                            /* keep ctl; rsp is 16-aligned now */
-        .cfi_adjust_cfa_offset 8
-        mov     %rsi, %rdx                      /* 3rd argument: frame */
-        lea     8(%rsp), %rsi                   /* 2nd argument: the slice bottom, our return address */
-        call    cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
-        pop     %rdi                            /* ctl */
-        .cfi_adjust_cfa_offset -8
-        test    %rax, %rax                      /* saved? */
-        jnz     .Lsaved                         /* yes */
-        ret                                     /* no: null, the generator goes on */
-.Lsaved:
-        SAVE_GENERATOR %rdi                     /* the generator's registers */
-        mov     %rax, %rsp                      /* leave the home: rsp = S */
-        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
-        ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
-        movzwl  CG_CONTROL_REGISTERS+CG_REGISTERS_X87CW(%rdi), %r8d /* the generator's x87 control word */
-        LOAD_X87_CONTROL CG_RESUMER_X87CW, %rsp, %r8w
-        mov     $CG_SWITCH_YIELDED, %eax        /* status: yielded; rdx: no payload */
-        RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
+        SUSPEND 0
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend
 
@@ -320,34 +361,18 @@ cg_arch_suspend:
  *                                     void (*no_room)() rdx);
  *
  * cg_arch_suspend for a yield that receives a word (trampoline.h), which
- * its caller tail-calls. When resumed, returns that resume's *frame->sent
- * with `jmp`, not `ret`: the return stack holds the resumer's calls then,
- * and the address this jump goes to, the same for every yield from one
- * place, is predicted by its branch history instead. If the slice buffer
- * could not grow, jumps to no_room as its tail call. */
+ * its caller tail-calls: SUSPEND 1 from the caller's return address, so
+ * that neither leaves a frame in the slice (the minimal C generator's is
+ * 32 bytes, the inline bytes). When resumed, cg_arch_resume hands
+ * *frame->sent straight to that caller, with `jmp` as every switch; if
+ * the slice buffer could not grow, jumps to no_room. */
         .globl  cg_arch_suspend_receiving
         .hidden cg_arch_suspend_receiving       /* called by the core only */
         .type   cg_arch_suspend_receiving, @function
         .p2align 4
 cg_arch_suspend_receiving:
         .cfi_startproc
-        push    %rdx                            /* keep no_room; rsp is 16-aligned for the call */
-        .cfi_adjust_cfa_offset 8
-        call    cg_arch_suspend                 /* suspended; returns the resume that continues us, or null */
-        pop     %rdx                            /* no_room */
-        .cfi_adjust_cfa_offset -8
-        test    %rax, %rax                      /* suspended? */
-        jz      .Lno_room                       /* no: the slice buffer could not grow */
-        mov     CG_FRAME_SENT(%rax), %rax       /* rax = where the resume put what it sends */
-        mov     (%rax), %rax                    /* rax = the word received */
-        .cfi_remember_state
-        pop     %rcx                            /* our return address */
-        .cfi_adjust_cfa_offset -8
-        .cfi_register %rip, %rcx
-        jmp     *%rcx                           /* return without `ret` (see above) */
-.Lno_room:
-        .cfi_restore_state
-        jmp     *%rdx                           /* no_room(), which does not return */
+        SUSPEND 1
         .cfi_endproc
         .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
 

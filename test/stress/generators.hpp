@@ -264,14 +264,16 @@ private:
     pad[0] = pad[15];
 }
 
-/// Yields `x` from a frame with 128 bytes of locals: a slice below 256
-/// bytes in a heap buffer, which the core copies 16 bytes a step
-/// (model.hpp: SliceClass::small_heap).
-[[gnu::noinline]] inline void yield_from_a_wider_frame(std::uint64_t x)
+/// Yields `x` from a frame with `Bytes` of locals: with 128 a slice below
+/// 256 bytes in a heap buffer, which the core copies 16 bytes a step, with
+/// 320 one below 512, which it copies with vectors (model.hpp: SliceClass,
+/// in optimized builds; other builds' frames are larger).
+template <std::size_t Bytes>
+[[gnu::noinline]] void yield_from_a_wider_frame(std::uint64_t x)
 {
-    volatile unsigned char pad[128] = {};
+    volatile unsigned char pad[Bytes] = {};
     cg::yield(x);
-    pad[0] = pad[127];
+    pad[0] = pad[Bytes - 1];
 }
 
 /// Kind::minimal: yields minimal_next's sequence from its body's own frame,
@@ -281,8 +283,8 @@ private:
 /// inline bytes. For an odd seed, the first value comes from a little
 /// deeper: the buffer moves to the heap, and the small slices after it
 /// stay there (the trampoline's small heap case, model.hpp). For a seed
-/// 2 mod 4, every value comes from a wider frame (the core's small heap
-/// case).
+/// 2 mod 4, every value comes from a wider frame (the core's heap cases
+/// below 512 bytes).
 class MinimalGenerator final : public AnyGenerator {
 public:
     MinimalGenerator(const BodySpec& spec, ResumerBox* box) : generator_(body(spec)), box_(box) {}
@@ -303,12 +305,20 @@ private:
     // holds nothing more.
     static cg::CopyGenerator<std::uint64_t> body(const BodySpec& spec)
     {
-        if (spec.seed % 4 == 2)
+        if (spec.seed % 8 == 2)
             return cg::CopyGenerator<std::uint64_t>(
                 [seed = spec.seed]() {
                     Tracked held(seed);
                     for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
-                        yield_from_a_wider_frame(x);
+                        yield_from_a_wider_frame<128>(x);
+                },
+                cg::Options{spec.headroom});
+        if (spec.seed % 8 == 6)
+            return cg::CopyGenerator<std::uint64_t>(
+                [seed = spec.seed]() {
+                    Tracked held(seed);
+                    for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
+                        yield_from_a_wider_frame<320>(x);
                 },
                 cg::Options{spec.headroom});
         return cg::CopyGenerator<std::uint64_t>(

@@ -232,11 +232,9 @@ int main(int argc, char** argv)
         std::printf(" %s %llu", name(static_cast<SliceClass>(c)),
                     static_cast<unsigned long long>(sum.destroyed_below_home[c]));
         // Only optimized builds without sanitizers make frames small enough
-        // for the inline bytes, or a heap slice as small as the
-        // trampoline's or below 256 bytes.
-        bool small = static_cast<SliceClass>(c) == SliceClass::inline_bytes ||
-                     static_cast<SliceClass>(c) == SliceClass::trampoline_heap ||
-                     static_cast<SliceClass>(c) == SliceClass::small_heap;
+        // to be sure of every class below 512 bytes (the inline bytes, the
+        // trampoline's heap slices, the core's two copies below 512).
+        bool small = static_cast<SliceClass>(c) != SliceClass::large_heap;
         bool reachable = lean_frames || !small;
         every_class = every_class && (sum.destroyed_below_home[c] > 0 || !reachable);
     }
