@@ -20,7 +20,7 @@
  *        |  generator's frames                     |  the slice: copied to the heap
  *        |  ...                                    |  on yield, back here on resume
  *        |  return address into the generator      |
- *        +-----------------------------------------+  <- slice bottom = sp in cg_arch_suspend
+ *        +-----------------------------------------+  <- slice bottom = sp at the suspend's entry
  *
  * Both ends of a slice are 8 mod 16 (a call pushes 8 bytes onto a 16-byte
  * aligned stack), so a slice is a multiple of 16 bytes. The generator's
@@ -156,7 +156,9 @@ inline constexpr int resume_pc_register = -1;
 inline constexpr unsigned resume_sp_offset = 8;
 
 /// Where a suspended generator continues, and its sp there: the return
-/// address of its call into cg_arch_suspend is the slice's lowest word.
+/// address of its call into cg_arch_suspend (or of the call that
+/// cg_arch_suspend_receiving finishes as a tail call) is the slice's lowest
+/// word.
 inline ResumePoint resume_point(const cg_arch_registers&, uint64_t slice_bottom, const unsigned char* slice) noexcept
 {
     uint64_t pc;

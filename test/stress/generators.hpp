@@ -283,8 +283,8 @@ template <std::size_t Bytes>
 /// inline bytes. For an odd seed, the first value comes from a little
 /// deeper: the buffer moves to the heap, and the small slices after it
 /// stay there (the trampoline's small heap case, model.hpp). For a seed
-/// 2 mod 4, every value comes from a wider frame (the core's heap cases
-/// below 512 bytes).
+/// 2 or 6 mod 8, every value comes from a frame with 128 or 320 bytes of
+/// locals (the core's heap cases below 512 bytes).
 class MinimalGenerator final : public AnyGenerator {
 public:
     MinimalGenerator(const BodySpec& spec, ResumerBox* box) : generator_(body(spec)), box_(box) {}
