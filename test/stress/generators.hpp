@@ -301,26 +301,27 @@ public:
     std::size_t buffer_capacity() const override { return generator_.buffer_capacity(); }
 
 private:
+    /// Every value yielded from a frame with `Bytes` of locals.
+    template <std::size_t Bytes>
+    static cg::CopyGenerator<std::uint64_t> wider_body(const BodySpec& spec)
+    {
+        return cg::CopyGenerator<std::uint64_t>(
+            [seed = spec.seed]() {
+                Tracked held(seed);
+                for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
+                    yield_from_a_wider_frame<Bytes>(x);
+            },
+            cg::Options{spec.headroom});
+    }
+
     // A body of its own for each shape, so that the minimal one's frame
     // holds nothing more.
     static cg::CopyGenerator<std::uint64_t> body(const BodySpec& spec)
     {
         if (spec.seed % 8 == 2)
-            return cg::CopyGenerator<std::uint64_t>(
-                [seed = spec.seed]() {
-                    Tracked held(seed);
-                    for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
-                        yield_from_a_wider_frame<128>(x);
-                },
-                cg::Options{spec.headroom});
+            return wider_body<128>(spec);
         if (spec.seed % 8 == 6)
-            return cg::CopyGenerator<std::uint64_t>(
-                [seed = spec.seed]() {
-                    Tracked held(seed);
-                    for (std::uint64_t x = seed; minimal_goes_on(x); x = minimal_next(x))
-                        yield_from_a_wider_frame<320>(x);
-                },
-                cg::Options{spec.headroom});
+            return wider_body<320>(spec);
         return cg::CopyGenerator<std::uint64_t>(
             [seed = spec.seed]() {
                 Tracked held(seed);
