@@ -13,7 +13,10 @@
 //   cold_roundtrip        round robin over `param` suspended generators
 //                         (cg_1k_slice: each keeping 1000 bytes live)
 //   create_destroy        create, first resume, destroy a one-yield generator
-//                         (cg_finished: resumed to its end before destroying)
+//                         (cg_finished: resumed to its end before destroying;
+//                         *_3_deep: suspended three calls deep, frames holding
+//                         nothing; cg_3_deep_destructor: the middle frame holds
+//                         an object with a destructor, so the destroy unwinds)
 //   memory_per_generator  peak RSS of a child process holding `param`
 //                         suspended minimal generators (and their handles),
 //                         divided by `param`
@@ -255,12 +258,38 @@ void cold_roundtrip(const Settings& settings, std::vector<Result>& out)
 
 // ---------------------------------------------------------------- create + destroy
 
+/// A yield three calls below the body (the empty asm keeps each call a
+/// call), for cg and Boost alike; with `Holding`, the middle frame keeps an
+/// object with a destructor across it.
+struct HeldAcross {
+    int value;
+    ~HeldAcross() { keep(value); }
+};
+
+template <class Yielder, int Level, bool Holding>
+[[gnu::noinline]] int yield_deep(Yielder& y)
+{
+    if constexpr (Level == 0) {
+        y.yield(1);
+        return 1;
+    } else if constexpr (Holding && Level == 2) {
+        HeldAcross held{Level};
+        int r = yield_deep<Yielder, Level - 1, Holding>(y);
+        __asm__ volatile("" : "+r"(r));
+        return r + held.value;
+    } else {
+        int r = yield_deep<Yielder, Level - 1, Holding>(y);
+        __asm__ volatile("" : "+r"(r));
+        return r;
+    }
+}
+
 void create_destroy(const Settings& settings, std::vector<Result>& out)
 {
     out.push_back({"create_destroy", "cg", 0, median_ns_per_op(settings, [](std::size_t n) {
                        for (std::size_t i = 0; i < n; ++i) {
                            cg::CopyGenerator<int> g([](cg::Yielder<int>& y) { y.yield(1); });
-                           keep(g.next()); // suspended at its yield: destroying it unwinds it
+                           keep(g.next()); // suspended at its yield, its frame holding nothing: discarded
                        }
                    }),
                    "ns"});
@@ -269,6 +298,27 @@ void create_destroy(const Settings& settings, std::vector<Result>& out)
                            cg::CopyGenerator<int> g([](cg::Yielder<int>& y) { y.yield(1); });
                            keep(g.next());
                            keep(g.next()); // finished: nothing to unwind
+                       }
+                   }),
+                   "ns"});
+    out.push_back({"create_destroy", "cg_3_deep", 0, median_ns_per_op(settings, [](std::size_t n) {
+                       for (std::size_t i = 0; i < n; ++i) {
+                           cg::CopyGenerator<int> g([](cg::Yielder<int>& y) { yield_deep<cg::Yielder<int>, 3, false>(y); });
+                           keep(g.next()); // its frames hold nothing: destroying it discards them
+                       }
+                   }),
+                   "ns"});
+    out.push_back({"create_destroy", "cg_3_deep_destructor", 0, median_ns_per_op(settings, [](std::size_t n) {
+                       for (std::size_t i = 0; i < n; ++i) {
+                           cg::CopyGenerator<int> g([](cg::Yielder<int>& y) { yield_deep<cg::Yielder<int>, 3, true>(y); });
+                           keep(g.next());
+                       }
+                   }),
+                   "ns"});
+    out.push_back({"create_destroy", "boost_fiber_3_deep", 0, median_ns_per_op(settings, [](std::size_t n) {
+                       for (std::size_t i = 0; i < n; ++i) {
+                           BoostGenerator<int> g([](BoostGenerator<int>& y) { yield_deep<BoostGenerator<int>, 3, false>(y); });
+                           keep(g.next());
                        }
                    }),
                    "ns"});

@@ -32,6 +32,8 @@ RATIOS = [
     ("roundtrip", "cg_yield_in_a_call", "boost_fiber_yield_in_a_call"),
     ("roundtrip", "cg_c", "boost_fiber"),
     ("create_destroy", "cg", "boost_fiber"),
+    ("create_destroy", "cg_3_deep", "boost_fiber_3_deep"),
+    ("create_destroy", "cg_3_deep_destructor", "boost_fiber_3_deep"),
     ("create_destroy", "cg_finished", "cpp20"),
     ("cold_roundtrip", "cg", "cpp20"),
     ("memory_per_generator", "cg", "cpp20"),

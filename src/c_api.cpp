@@ -53,7 +53,7 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
 // C frames have no destructors: a suspended C generator is discarded, never
 // unwound, so it can be destroyed from any depth and any thread.
 constexpr GeneratorOps c_ops = {
-    &c_entry, nullptr, &typeid(std::uintptr_t), &typeid(std::uintptr_t), sizeof(CBody), alignof(CBody), false,
+    &c_entry, nullptr, &typeid(std::uintptr_t), &typeid(std::uintptr_t), sizeof(CBody), alignof(CBody), false, nullptr,
 };
 
 namespace {

@@ -11,6 +11,7 @@
 #include <cg/copy_generator.hpp>
 
 #include "allocator.hpp"
+#include "cleanup_scan.hpp"
 #include "control.hpp"
 #include "errors.hpp"
 #include "parking.hpp"
@@ -89,6 +90,16 @@ void unwind(Control& generator) noexcept
     after_finish(generator);
 }
 
+/// Destroys a suspended generator whose frames have nothing to clean up
+/// (cleanup_scan.hpp) without unwinding them: what its entry<>'s landing
+/// pads would do, the stored body's destruction, is done here.
+void discard(Control& generator) noexcept
+{
+    if (generator.head.ops->destroy_body != nullptr)
+        generator.head.ops->destroy_body(body_of(&generator));
+    after_finish(generator);
+}
+
 } // namespace
 
 Control* create(const GeneratorOps& ops, std::size_t headroom)
@@ -144,8 +155,14 @@ void destroy(Control* generator) noexcept
               std::to_string(owner) + ", whose stack holds its home");
     if (state == State::running)
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
-    if (needs_unwinding)
-        unwind(g);
+    if (needs_unwinding) {
+        bool discarded = frames_can_be_discarded(g);
+        count_destroy(discarded, g.head.slice_size);
+        if (discarded)
+            discard(g);
+        else
+            unwind(g);
+    }
     // Out of the registry before the buffer goes: a snapshot of its owner
     // may be reading it (a suspended C generator destroyed on another thread).
     remove_from_registry(g);
@@ -207,6 +224,11 @@ Control* generator_for_free_yield(const std::type_info& yield, const std::type_i
     if (*ops.yield_type != yield || *ops.receive_type != receive)
         throw_wrong_type(ops, yield, receive);
     return frame->generator;
+}
+
+void note_entry_call(std::uintptr_t* where)
+{
+    __atomic_store_n(where, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)), __ATOMIC_RELAXED);
 }
 
 void throw_forced_unwind() { throw forced_unwind{}; }

@@ -194,6 +194,16 @@ inline cg_arch_link link_frame(uint64_t entry_return, uint64_t resumer_sp) noexc
     return {resumer_sp, entry_return};
 }
 
+/// A word that may be a return address, without the pointer
+/// authentication code a signed one carries in its upper bits (xpaclri,
+/// in the hint space: it leaves the word alone where PAC is absent).
+inline uint64_t code_address(uint64_t word) noexcept
+{
+    register uint64_t lr __asm__("x30") = word;
+    __asm__("hint #7" : "+r"(lr)); /* xpaclri */
+    return lr;
+}
+
 /// A hint in a spin loop.
 inline void spin_pause() noexcept { __asm__ __volatile__("yield"); }
 

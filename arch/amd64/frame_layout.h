@@ -178,6 +178,10 @@ inline cg_arch_link link_frame(uint64_t entry_return, uint64_t resumer_sp) noexc
 /// A hint in a spin loop.
 inline void spin_pause() noexcept { __builtin_ia32_pause(); }
 
+/// A word that may be a return address, as code addresses look: return
+/// addresses carry nothing else here.
+inline uint64_t code_address(uint64_t word) noexcept { return word; }
+
 /// The slice copy may use 32-byte vectors where the CPU has them (checked
 /// once, at load: src/slice_copy.cpp).
 #define CG_ARCH_WIDE_COPY_TARGET "avx2"

@@ -102,9 +102,25 @@ void invoke_body(Body& body, Yielder<Yield, Receive>& yielder, ResumeFrame* firs
         body();
 }
 
+/// The return addresses of two calls each entry<> makes (GeneratorOps):
+/// [0] in entry<> itself, where an exception meets only its catch of
+/// forced_unwind; [1] in run_body<>, where it also meets the destruction of
+/// the stored body. A destroy that finds no landing pads in a suspended
+/// generator's frames but these does what they would do itself, without
+/// unwinding (src/cleanup_scan.hpp). The checks are written out in both
+/// functions, not in a helper: the call's landing pad is that of the code
+/// around it only when it is made from there. They find the array through
+/// the generator's ops, not by name: entry<>s of identical bodies stay
+/// identical code, which the linker folds (naming the array per body
+/// made GCC stop inlining such bodies, and their slices grew 32 -> 64
+/// bytes).
+template <class Body, class Yield, class Receive>
+inline std::uintptr_t entry_calls[2] = {};
+
 template <class Body, class Yield, class Receive>
 void run_body(Control* generator, ResumeFrame* first)
 {
+    std::uintptr_t* noted = &head_of(generator)->ops->entry_calls[1];
     Yielder<Yield, Receive> yielder(generator);
     if constexpr (body_is_stored<Body>) {
         Body& body = *std::launder(static_cast<Body*>(body_of(generator)));
@@ -114,9 +130,13 @@ void run_body(Control* generator, ResumeFrame* first)
             Body& body;
             ~DestroyBody() { std::destroy_at(&body); }
         } destroy_body{body};
+        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(noted);
         invoke_body(body, yielder, first);
     } else {
         Body body{};
+        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(noted);
         invoke_body(body, yielder, first);
     }
 }
@@ -125,6 +145,9 @@ template <class Body, class Yield, class Receive>
 void entry(Control* generator, ResumeFrame* first) noexcept
 {
     try {
+        std::uintptr_t* noted = head_of(generator)->ops->entry_calls;
+        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(noted);
         run_body<Body, Yield, Receive>(generator, first);
     } catch (const forced_unwind&) {
         // The generator is being destroyed and its frames are unwound.
@@ -150,6 +173,7 @@ inline constexpr GeneratorOps ops_for = {
     body_is_stored<Body> ? sizeof(Body) : 0,
     alignof(Body),
     true,
+    entry_calls<Body, Yield, Receive>,
 };
 
 struct NoReceive {};
@@ -184,6 +208,11 @@ public:
 private:
     detail::Control* generator_;
 };
+
+// A Yielder lives in the frame whose landing pad run_body<>'s noted call
+// has (entry_calls): with a destructor, a destroy that does not unwind
+// would skip it.
+static_assert(std::is_trivially_destructible_v<Yielder<int>>);
 
 /// Yields `value` from the innermost running generator, found without a
 /// handle. The generator must yield exactly std::remove_cvref_t<Value> and

@@ -322,6 +322,13 @@ private:
             return wider_body<128>(spec);
         if (spec.seed % 8 == 6)
             return wider_body<320>(spec);
+        if (spec.seed % 8 == 4) // its Tracked a capture: no frame has a destructor, a destroy discards them
+            return cg::CopyGenerator<std::uint64_t>(
+                [held = Tracked(spec.seed)]() {
+                    for (std::uint64_t x = held.value; minimal_goes_on(x); x = minimal_next(x))
+                        cg::yield(x);
+                },
+                cg::Options{spec.headroom});
         return cg::CopyGenerator<std::uint64_t>(
             [seed = spec.seed]() {
                 Tracked held(seed);

@@ -151,6 +151,10 @@ struct GeneratorOps {
     std::size_t body_size;  ///< bytes stored after the control block; 0 if the body is not stored
     std::size_t body_align;
     bool unwind_on_destroy; ///< run destructors of a suspended generator's frames (C++), or discard them (C)
+    /// For a C++ generator: the return addresses of two calls its entry<>
+    /// makes at its start (note_entry_call), whose landing pads run only
+    /// what a destroy can do itself; null for C.
+    std::uintptr_t* entry_calls;
 };
 
 /// What the trampoline's start and resume return: a status and, when too
@@ -206,6 +210,11 @@ CG_API ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::u
 CG_API ResumeFrame* current_frame() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
+/// Stores its own return address at *where (once: entry<> calls it while
+/// *where is 0). Not noexcept, so that the call has the landing pad of the
+/// code around it: that landing pad is what cleanup_scan.cpp compares the
+/// frames of a generator being destroyed with.
+CG_API void note_entry_call(std::uintptr_t* where);
 [[noreturn]] CG_API void throw_forced_unwind();
 /// throw_forced_unwind, compiled into the program that yields: the
 /// entry<> that catches it is compiled there too, so the unwinder finds the
