@@ -4,10 +4,12 @@
 
 #include <link.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "control.hpp"
 #include "eh_tables.hpp"
+#include "memcheck.hpp"
 
 namespace cg::detail {
 namespace {
@@ -84,15 +86,23 @@ bool frames_can_be_discarded(Control& generator) noexcept
                 (exit.landing_pad == allowed[0] || exit.landing_pad == allowed[1]));
     };
     const char* bytes = slice_buffer(generator);
-    auto resume = arch::resume_point(generator.registers, reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),
-                                     reinterpret_cast<const unsigned char*>(bytes));
-    if (!runs_nothing_foreign(resume.pc))
+    std::uintptr_t pc = arch::resume_point(generator.registers,
+                                           reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),
+                                           reinterpret_cast<const unsigned char*>(bytes))
+                            .pc;
+    mark_inspected(&pc, sizeof pc);
+    if (!runs_nothing_foreign(pc))
         return false;
-    for (std::size_t offset = 0; offset + sizeof(std::uintptr_t) <= size; offset += sizeof(std::uintptr_t)) {
-        std::uintptr_t word;
-        std::memcpy(&word, bytes + offset, sizeof word);
-        if (!runs_nothing_foreign(word))
-            return false;
+    // The slice holds words never written (padding, dead slots), read here
+    // as data: in copies marked defined for memcheck, a batch at a time.
+    std::uintptr_t words[32];
+    for (std::size_t offset = 0; offset < size; offset += sizeof words) {
+        std::size_t batch = std::min(sizeof words, size - offset);
+        std::memcpy(words, bytes + offset, batch);
+        mark_inspected(words, batch);
+        for (std::size_t i = 0; i < batch / sizeof(std::uintptr_t); ++i)
+            if (!runs_nothing_foreign(words[i]))
+                return false;
     }
     return true;
 }

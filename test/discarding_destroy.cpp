@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <cstring>
 
 #include <cg.h>
 #include <cg/copy_generator.hpp>
@@ -81,6 +82,27 @@ template <int (*Middle)(Yielder<int>&)>
     return r;
 }
 
+/// Zeroes 16 KiB of stack below the caller, where a generator it resumes
+/// next will have its frames (the default headroom is 2 KiB at most). The
+/// destroy takes every word of a slice for a possible return address, so a
+/// dead slot in the generator's frames that still held one, left there by
+/// an earlier call (Catch2's, say), could make it unwind frames it could
+/// have discarded: safe, but not what these tests look for. Seen at -O0 on
+/// aarch64 and under AddressSanitizer, whose frames keep more dead slots.
+[[gnu::noinline]] void scrub_stack_below()
+{
+    char below[16 * 1024];
+    std::memset(below, 0, sizeof below);
+    __asm__ volatile("" : : "r"(below) : "memory"); // the stores stay
+}
+
+/// The first resume, on scrubbed stack.
+int first_value(CopyGenerator<int>& generator)
+{
+    scrub_stack_below();
+    return generator.next().value_or(-1);
+}
+
 /// A frame larger than the slices the destroy looks at.
 [[gnu::noinline]] void yield_from_large_frame(Yielder<int>& y)
 {
@@ -97,7 +119,7 @@ TEST_CASE("frames with nothing to clean up are discarded, not unwound", "[discar
     DestroysSince since;
     {
         CopyGenerator<int> generator([](Yielder<int>& y) { outer<middle_plain>(y); });
-        REQUIRE(generator.next() == 3);
+        REQUIRE(first_value(generator) == 3);
         REQUIRE(generator.slice_size() > 0);
     }
     CHECK(since.discarded() == 1);
@@ -110,7 +132,7 @@ TEST_CASE("a discarded generator's stored body is still destroyed", "[discarding
     DestroysSince since;
     {
         CopyGenerator<int> generator([kept = Tracked(7)](Yielder<int>& y) { outer<middle_plain>(y); });
-        REQUIRE(generator.next() == 3);
+        REQUIRE(first_value(generator) == 3);
         REQUIRE(Tracked::alive == 1);
     }
     CHECK(since.discarded() == 1);
@@ -201,19 +223,13 @@ TEST_CASE("the same generator type goes either way by where it is suspended", "[
     };
     {
         CopyGenerator<int> first(body);
-        REQUIRE(first.next() == 3);
+        REQUIRE(first_value(first) == 3);
         CopyGenerator<int> second(body);
-        REQUIRE(second.next() == 3);
+        REQUIRE(first_value(second) == 3);
         REQUIRE(second.next() == 3);
         REQUIRE(Tracked::alive == 1);
     }
-    CHECK(since.discarded() + since.unwound() == 2);
-#if !defined(__SANITIZE_ADDRESS__)
-    // Under AddressSanitizer the first is unwound too (measured, GCC 12):
-    // its instrumentation gives frames landing pads of its own, and a
-    // landing pad the destroy cannot vouch for means unwinding.
     CHECK(since.discarded() == 1);
-#endif
-    CHECK(since.unwound() >= 1);
+    CHECK(since.unwound() == 1);
     CHECK(Tracked::alive == 0);
 }

@@ -120,7 +120,6 @@ inline std::uintptr_t entry_calls[2] = {};
 template <class Body, class Yield, class Receive>
 void run_body(Control* generator, ResumeFrame* first)
 {
-    std::uintptr_t* noted = &head_of(generator)->ops->entry_calls[1];
     Yielder<Yield, Receive> yielder(generator);
     if constexpr (body_is_stored<Body>) {
         Body& body = *std::launder(static_cast<Body*>(body_of(generator)));
@@ -130,13 +129,13 @@ void run_body(Control* generator, ResumeFrame* first)
             Body& body;
             ~DestroyBody() { std::destroy_at(&body); }
         } destroy_body{body};
-        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(noted);
+        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&head_of(generator)->ops->entry_calls[1]);
         invoke_body(body, yielder, first);
     } else {
         Body body{};
-        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(noted);
+        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&head_of(generator)->ops->entry_calls[1]);
         invoke_body(body, yielder, first);
     }
 }
@@ -145,9 +144,8 @@ template <class Body, class Yield, class Receive>
 void entry(Control* generator, ResumeFrame* first) noexcept
 {
     try {
-        std::uintptr_t* noted = head_of(generator)->ops->entry_calls;
-        if (__atomic_load_n(noted, __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(noted);
+        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[0], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&head_of(generator)->ops->entry_calls[0]);
         run_body<Body, Yield, Receive>(generator, first);
     } catch (const forced_unwind&) {
         // The generator is being destroyed and its frames are unwound.
