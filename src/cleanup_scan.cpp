@@ -1,11 +1,13 @@
 // cleanup_scan.cpp - may a suspended generator's frames be discarded
-// (cleanup_scan.hpp)?
+// (cleanup_scan.hpp)? A walk of its frames in the saved slice, as an
+// unwinder's would go, asking the unwind tables about each.
 #include "cleanup_scan.hpp"
 
 #include <link.h>
 
-#include <algorithm>
 #include <cstring>
+#include <memory>
+#include <new>
 
 #include "control.hpp"
 #include "eh_tables.hpp"
@@ -14,28 +16,28 @@
 namespace cg::detail {
 namespace {
 
-/// What the tables say of recently seen words, per thread (no lock): the
-/// same yield sites and the same homes come back destroy after destroy.
-/// Default TLS model, not initial-exec: 1.5 KiB is more static TLS than a
-/// library loaded with dlopen (the Python package) can count on.
-struct ExitCache {
+/// What the tables say of recently seen return addresses, per thread (no
+/// lock): the same yield sites come back destroy after destroy. On the
+/// heap, made at a thread's first look: libcg's thread-locals are static
+/// TLS (initial-exec, cg/detail/runtime.hpp), of which a library loaded
+/// with dlopen (the Python package) has a few hundred bytes, not 2.5 KiB.
+struct StepCache {
     static constexpr std::size_t size = 64;
     struct Entry {
-        std::uintptr_t word;
-        FrameExit exit;
+        std::uintptr_t return_address; // 0: empty
+        FrameStep step;
     } entries[size];
     // The loaded objects the entries were read from: dl_iterate_phdr's
-    // counters of objects added and removed. Zero words say `nothing`, as
-    // frame_exit_at does, so a fresh cache is a valid one.
+    // counters of objects added and removed.
     unsigned long long adds, subs;
 };
-constinit thread_local ExitCache cache = {};
+constinit thread_local std::unique_ptr<StepCache> cache_of_this_thread;
 
 constinit thread_local DestroyCounts counts = {};
 
 /// Empties the cache if an object was loaded or unloaded since it was
 /// filled: an address may hold other code now.
-void check_loaded_objects() noexcept
+void check_loaded_objects(StepCache& cache) noexcept
 {
     struct Counters {
         unsigned long long adds, subs;
@@ -53,21 +55,39 @@ void check_loaded_objects() noexcept
     }
 }
 
-FrameExit exit_at(std::uintptr_t word) noexcept
+const FrameStep& step_at(StepCache& cache, std::uintptr_t return_address) noexcept
 {
-    word = arch::code_address(word);
-    ExitCache::Entry& entry = cache.entries[(word ^ word >> 6 ^ word >> 12) % ExitCache::size];
-    if (entry.word != word)
-        entry = {word, frame_exit_at(word)};
-    return entry.exit;
+    StepCache::Entry& entry =
+        cache.entries[(return_address ^ return_address >> 6 ^ return_address >> 12) % StepCache::size];
+    if (entry.return_address != return_address || return_address == 0)
+        entry = {return_address, frame_step_at(return_address)};
+    return entry.step;
 }
 
 /// The landing pad of a noted call of entry<>, 0 if it has none.
-std::uintptr_t noted_landing_pad(const std::uintptr_t& call) noexcept
+std::uintptr_t noted_landing_pad(StepCache& cache, const std::uintptr_t& call) noexcept
 {
-    FrameExit exit = exit_at(__atomic_load_n(&call, __ATOMIC_RELAXED));
+    const FrameExit& exit = step_at(cache, arch::code_address(__atomic_load_n(&call, __ATOMIC_RELAXED))).exit;
     return exit.kind == FrameExit::Kind::landing_pad ? exit.landing_pad : 0;
 }
+
+/// The saved slice, read at the addresses its words have at home.
+struct SavedSlice {
+    const char* bytes;
+    std::uintptr_t bottom, top;
+
+    /// False outside the slice: a walk that leaves it is not one to trust.
+    bool word_at(std::uintptr_t address, std::uintptr_t& word) const noexcept
+    {
+        if (address < bottom || address > top - sizeof word || address % sizeof word != 0)
+            return false;
+        std::memcpy(&word, bytes + (address - bottom), sizeof word);
+        // A slot of a frame may never have been written; as data here, it
+        // is meant to be read (memcheck.hpp).
+        mark_inspected(&word, sizeof word);
+        return true;
+    }
+};
 
 } // namespace
 
@@ -77,34 +97,47 @@ bool frames_can_be_discarded(Control& generator) noexcept
     std::size_t size = generator.head.slice_size;
     if (calls == nullptr || size > largest_scanned_slice)
         return false;
-    check_loaded_objects();
-    const std::uintptr_t allowed[2] = {noted_landing_pad(calls[0]), noted_landing_pad(calls[1])};
-    auto runs_nothing_foreign = [&](std::uintptr_t word) {
-        FrameExit exit = exit_at(word);
-        return exit.kind == FrameExit::Kind::nothing ||
-               (exit.kind == FrameExit::Kind::landing_pad &&
-                (exit.landing_pad == allowed[0] || exit.landing_pad == allowed[1]));
-    };
-    const char* bytes = slice_buffer(generator);
-    std::uintptr_t pc = arch::resume_point(generator.registers,
-                                           reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),
-                                           reinterpret_cast<const unsigned char*>(bytes))
-                            .pc;
-    mark_inspected(&pc, sizeof pc);
-    if (!runs_nothing_foreign(pc))
-        return false;
-    // The slice holds words never written (padding, dead slots), read here
-    // as data: in copies marked defined for memcheck, a batch at a time.
-    std::uintptr_t words[32];
-    for (std::size_t offset = 0; offset < size; offset += sizeof words) {
-        std::size_t batch = std::min(sizeof words, size - offset);
-        std::memcpy(words, bytes + offset, batch);
-        mark_inspected(words, batch);
-        for (std::size_t i = 0; i < batch / sizeof(std::uintptr_t); ++i)
-            if (!runs_nothing_foreign(words[i]))
-                return false;
+    if (cache_of_this_thread == nullptr) {
+        cache_of_this_thread.reset(new (std::nothrow) StepCache{});
+        if (cache_of_this_thread == nullptr)
+            return false; // out of memory: unwind, as before
     }
-    return true;
+    StepCache& cache = *cache_of_this_thread;
+    check_loaded_objects(cache);
+    const std::uintptr_t allowed[2] = {noted_landing_pad(cache, calls[0]), noted_landing_pad(cache, calls[1])};
+    SavedSlice slice{slice_buffer(generator), reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),
+                     reinterpret_cast<std::uintptr_t>(generator.head.slice_top)};
+    arch::ResumePoint resume = arch::resume_point(generator.registers, slice.bottom,
+                                                  reinterpret_cast<const unsigned char*>(slice.bytes));
+    std::uintptr_t pc = resume.pc, sp = resume.sp, fp = arch::saved_frame_pointer(generator.registers);
+    mark_inspected(&pc, sizeof pc);
+    mark_inspected(&fp, sizeof fp);
+    // From the innermost frame out, each frame at least a return address:
+    // the walk ends at the entry<>'s frame, which returns into the
+    // trampoline. Its return address is the link's, just above the slice
+    // (amd64), or saved in its own frame like any other (aarch64).
+    const auto entry_return = reinterpret_cast<std::uintptr_t>(cg_arch_entry_return);
+    for (std::size_t frames = 0; frames <= size / sizeof(std::uintptr_t); ++frames) {
+        const FrameStep& step = step_at(cache, arch::code_address(pc));
+        if (!step.walkable)
+            return false;
+        if (step.exit.kind == FrameExit::Kind::unknown ||
+            (step.exit.kind == FrameExit::Kind::landing_pad && step.exit.landing_pad != allowed[0] &&
+             step.exit.landing_pad != allowed[1]))
+            return false;
+        std::uintptr_t cfa = (step.cfa_register == arch::dwarf_sp ? sp : fp) + step.cfa_offset;
+        std::uintptr_t return_slot = cfa + step.return_address_offset;
+        if (return_slot == slice.top + CG_LINK_RETURN)
+            return true; // the entry<>'s frame, checked: every frame was
+        if (!slice.word_at(return_slot, pc))
+            return false;
+        if (arch::code_address(pc) == entry_return)
+            return true;
+        if (step.frame_pointer_saved && !slice.word_at(cfa + step.frame_pointer_offset, fp))
+            return false;
+        sp = cfa;
+    }
+    return false;
 }
 
 void count_destroy(bool discarded, std::size_t slice_size) noexcept

@@ -1,13 +1,22 @@
-// eh_tables.cpp - reading .eh_frame_hdr, .eh_frame and the LSDA for one
-// address (eh_tables.hpp). The formats: the LSB's "Exception Frames"
-// (.eh_frame, .eh_frame_hdr, pointer encodings) and the LSDA that GCC's C++
-// personality reads. Anything this reader does not follow is `unknown`,
+// eh_tables.cpp - reading .eh_frame and the LSDA for one address
+// (eh_tables.hpp). The formats: the LSB's "Exception Frames" (.eh_frame,
+// pointer encodings) and the LSDA that GCC's C++ personality reads. Anything this reader does not follow is `unknown`,
 // which makes the caller unwind as before: never a guess.
 #include "eh_tables.hpp"
 
-#include <dlfcn.h> // _dl_find_object (glibc 2.35)
-
 #include <cstring>
+#include <iterator>
+
+#include "frame_layout.h" // arch::dwarf_sp, dwarf_fp
+
+// libgcc's lookup of the FDE for a pc, exported since GCC 3.0 (declared in
+// its unwind-dw2-fde.h, which is not installed).
+struct DwarfEhBases {
+    void* tbase;
+    void* dbase;
+    void* func;
+};
+extern "C" void* _Unwind_Find_FDE(void* pc, DwarfEhBases* bases);
 
 namespace cg::detail {
 namespace {
@@ -101,47 +110,6 @@ struct Reader {
 constexpr FrameExit nothing{FrameExit::Kind::nothing, 0};
 constexpr FrameExit unknown{FrameExit::Kind::unknown, 0};
 
-/// The FDE whose function may hold `pc`, from the binary search table of
-/// an object's .eh_frame_hdr; null if none starts at or below it.
-const unsigned char* find_fde(const unsigned char* header, std::uintptr_t pc, bool& followed) noexcept
-{
-    followed = false;
-    Reader r{header};
-    std::uint8_t version = r.byte();
-    std::uint8_t frame_encoding = r.byte();
-    std::uint8_t count_encoding = r.byte();
-    std::uint8_t table_encoding = r.byte();
-    // The sorted table of (function start, FDE), both relative to the
-    // header: what every linker writes for these CPUs.
-    if (version != 1 || table_encoding != (pe_datarel | pe_sdata4) || frame_encoding == pe_omit ||
-        count_encoding == pe_omit)
-        return nullptr;
-    auto base = reinterpret_cast<std::uintptr_t>(header);
-    std::uintptr_t frames, count;
-    if (!r.encoded(frame_encoding, frames, base) || !r.encoded(count_encoding, count, base))
-        return nullptr;
-    followed = true;
-    const unsigned char* table = r.at;
-    auto start_of = [&](std::uintptr_t i) {
-        std::int32_t start;
-        std::memcpy(&start, table + 8 * i, 4);
-        return base + static_cast<std::uintptr_t>(static_cast<std::intptr_t>(start));
-    };
-    if (count == 0 || pc < start_of(0))
-        return nullptr;
-    std::uintptr_t low = 0, high = count; // start_of(low) <= pc; the answer is below high
-    while (high - low > 1) {
-        std::uintptr_t middle = low + (high - low) / 2;
-        if (start_of(middle) <= pc)
-            low = middle;
-        else
-            high = middle;
-    }
-    std::int32_t fde;
-    std::memcpy(&fde, table + 8 * low + 4, 4);
-    return header + fde;
-}
-
 /// The landing pad of the call at `pc` (a return address minus one), from
 /// the LSDA of a function starting at `function`.
 FrameExit call_site_exit(const unsigned char* lsda, std::uintptr_t function, std::uintptr_t pc) noexcept
@@ -172,85 +140,286 @@ FrameExit call_site_exit(const unsigned char* lsda, std::uintptr_t function, std
     return unknown; // a call the table does not list: the personality terminates
 }
 
+/// A register's rule in a row of the CFA table, for the two registers a
+/// walk follows: where the caller's value is.
+struct Rule {
+    enum class How : std::uint8_t { same, undefined, at_cfa_offset } how;
+    std::int64_t offset;
+};
+
+/// A row of the CFA table, as far as a walk needs it.
+struct Row {
+    std::uint64_t cfa_register;
+    std::int64_t cfa_offset;
+    Rule frame_pointer, return_address;
+};
+
+/// Runs a CFA program (the CIE's initial instructions, or an FDE's) on
+/// `row` until the location passes `pc`. False for what this reader does
+/// not follow: a CFA or a followed register given by an expression, or an
+/// opcode it does not know.
+struct CfaProgram {
+    std::uint64_t code_alignment;
+    std::int64_t data_alignment;
+    std::uint64_t return_address_column;
+    std::uint8_t address_encoding;
+    std::uintptr_t datarel;
+    const Row* initial; // the CIE's row, for DW_CFA_restore; null while running the CIE's
+
+    bool run(Reader r, const unsigned char* end, Row& row, std::uintptr_t location, std::uintptr_t pc) const noexcept
+    {
+        Row remembered[8];
+        unsigned depth = 0;
+        auto rule_of = [&](std::uint64_t reg) -> Rule* {
+            if (reg == static_cast<std::uint64_t>(arch::dwarf_fp))
+                return &row.frame_pointer;
+            if (reg == return_address_column)
+                return &row.return_address;
+            return nullptr;
+        };
+        auto set_offset = [&](std::uint64_t reg, std::int64_t offset) {
+            if (Rule* rule = rule_of(reg))
+                *rule = {Rule::How::at_cfa_offset, offset};
+        };
+        auto restore = [&](std::uint64_t reg) {
+            Rule* rule = rule_of(reg);
+            if (rule != nullptr)
+                *rule = initial == nullptr ? Rule{Rule::How::same, 0}
+                        : rule == &row.frame_pointer ? initial->frame_pointer
+                                                     : initial->return_address;
+        };
+        auto advance = [&](std::uint64_t delta) {
+            location += delta * code_alignment;
+            return location > pc;
+        };
+        while (r.at < end) {
+            std::uint8_t op = r.byte();
+            std::uint8_t operand = op & 0x3f;
+            switch (op & 0xc0) {
+            case 0x40: // DW_CFA_advance_loc
+                if (advance(operand))
+                    return true;
+                continue;
+            case 0x80: // DW_CFA_offset
+                set_offset(operand, static_cast<std::int64_t>(r.uleb128()) * data_alignment);
+                continue;
+            case 0xc0: // DW_CFA_restore
+                restore(operand);
+                continue;
+            default: break;
+            }
+            switch (op) {
+            case 0x00: break; // DW_CFA_nop
+            case 0x01: {      // DW_CFA_set_loc
+                std::uintptr_t to;
+                if (!r.encoded(address_encoding, to, datarel))
+                    return false;
+                location = to;
+                if (location > pc)
+                    return true;
+                break;
+            }
+            case 0x02:
+                if (advance(r.fixed<std::uint8_t>()))
+                    return true;
+                break;
+            case 0x03:
+                if (advance(r.fixed<std::uint16_t>()))
+                    return true;
+                break;
+            case 0x04:
+                if (advance(r.fixed<std::uint32_t>()))
+                    return true;
+                break;
+            case 0x05: { // DW_CFA_offset_extended
+                std::uint64_t reg = r.uleb128();
+                set_offset(reg, static_cast<std::int64_t>(r.uleb128()) * data_alignment);
+                break;
+            }
+            case 0x06: restore(r.uleb128()); break; // DW_CFA_restore_extended
+            case 0x07:                               // DW_CFA_undefined
+            case 0x08: {                             // DW_CFA_same_value
+                if (Rule* rule = rule_of(r.uleb128()))
+                    *rule = {op == 0x07 ? Rule::How::undefined : Rule::How::same, 0};
+                break;
+            }
+            case 0x09: { // DW_CFA_register: the value in another register
+                std::uint64_t reg = r.uleb128();
+                r.uleb128();
+                if (rule_of(reg) != nullptr)
+                    return false;
+                break;
+            }
+            case 0x0a: // DW_CFA_remember_state
+                if (depth == std::size(remembered))
+                    return false;
+                remembered[depth++] = row;
+                break;
+            case 0x0b: // DW_CFA_restore_state
+                if (depth == 0)
+                    return false;
+                row = remembered[--depth];
+                break;
+            case 0x0c: // DW_CFA_def_cfa
+                row.cfa_register = r.uleb128();
+                row.cfa_offset = static_cast<std::int64_t>(r.uleb128());
+                break;
+            case 0x0d: row.cfa_register = r.uleb128(); break;                        // DW_CFA_def_cfa_register
+            case 0x0e: row.cfa_offset = static_cast<std::int64_t>(r.uleb128()); break; // DW_CFA_def_cfa_offset
+            case 0x10:                                                                 // DW_CFA_expression
+            case 0x16: {                                                               // DW_CFA_val_expression
+                std::uint64_t reg = r.uleb128();
+                r.at += r.uleb128();
+                if (rule_of(reg) != nullptr)
+                    return false;
+                break;
+            }
+            case 0x11: { // DW_CFA_offset_extended_sf
+                std::uint64_t reg = r.uleb128();
+                set_offset(reg, r.sleb128() * data_alignment);
+                break;
+            }
+            case 0x12: // DW_CFA_def_cfa_sf
+                row.cfa_register = r.uleb128();
+                row.cfa_offset = r.sleb128() * data_alignment;
+                break;
+            case 0x13: row.cfa_offset = r.sleb128() * data_alignment; break; // DW_CFA_def_cfa_offset_sf
+            case 0x14:                                                       // DW_CFA_val_offset
+            case 0x15: {                                                     // DW_CFA_val_offset_sf
+                std::uint64_t reg = r.uleb128();
+                if (op == 0x14)
+                    r.uleb128();
+                else
+                    r.sleb128();
+                if (rule_of(reg) != nullptr)
+                    return false;
+                break;
+            }
+            case 0x2d: // AArch64: DW_CFA_AARCH64_negate_ra_state
+                if (!arch::cfa_negate_ra_state)
+                    return false;
+                break;
+            case 0x2e: r.uleb128(); break; // DW_CFA_GNU_args_size
+            case 0x2f: {                   // DW_CFA_GNU_negative_offset_extended
+                std::uint64_t reg = r.uleb128();
+                set_offset(reg, -static_cast<std::int64_t>(r.uleb128()) * data_alignment);
+                break;
+            }
+            default: return false; // DW_CFA_def_cfa_expression (0x0f), and anything newer
+            }
+        }
+        return true;
+    }
+};
+
+constexpr FrameStep unwalkable{unknown, false, false, 0, 0, 0, 0};
+
 } // namespace
 
-FrameExit frame_exit_at(std::uintptr_t word) noexcept
+FrameStep frame_step_at(std::uintptr_t return_address) noexcept
 {
-    if (word == 0)
-        return nothing;
+    if (return_address == 0)
+        return unwalkable;
     // The call's own last byte: a call at a function's end returns past it.
-    std::uintptr_t pc = word - 1;
-    dl_find_object object;
-    if (_dl_find_object(reinterpret_cast<void*>(pc), &object) != 0 || object.dlfo_eh_frame == nullptr)
-        return nothing; // in no loaded object, or one without unwind tables
-    bool followed;
-    const unsigned char* fde = find_fde(static_cast<const unsigned char*>(object.dlfo_eh_frame), pc, followed);
-    if (!followed)
-        return unknown;
+    std::uintptr_t pc = return_address - 1;
+    // The FDE the unwinder itself would use: libgcc finds it among the
+    // loaded objects (through glibc's _dl_find_object) and among frames
+    // registered at run time (__register_frame: a JIT's).
+    DwarfEhBases bases{};
+    const auto* fde = static_cast<const unsigned char*>(_Unwind_Find_FDE(reinterpret_cast<void*>(pc), &bases));
     if (fde == nullptr)
-        return nothing;
+        return unwalkable; // no unwind tables: an unwinder could not pass this frame either
+    auto datarel = reinterpret_cast<std::uintptr_t>(bases.dbase);
 
     // The FDE: length, the distance back to its CIE, then the function's range.
     Reader f{fde};
     std::uint32_t length = f.fixed<std::uint32_t>();
     if (length == 0 || length == 0xffffffff)
-        return unknown; // a terminator, or 64-bit DWARF: not in .eh_frame here
+        return unwalkable; // a terminator, or 64-bit DWARF: not in .eh_frame here
+    const unsigned char* fde_end = f.at + length;
     const unsigned char* cie_field = f.at;
     std::uint32_t cie_distance = f.fixed<std::uint32_t>();
     Reader c{cie_field - cie_distance};
 
-    // The CIE: what encodes the FDE's addresses and its LSDA pointer.
+    // The CIE: alignment factors, the return address's column, the
+    // encodings of the FDE's addresses and its LSDA pointer, the initial row.
     std::uint32_t cie_length = c.fixed<std::uint32_t>();
-    if (cie_length == 0 || cie_length == 0xffffffff || c.fixed<std::uint32_t>() != 0)
-        return unknown;
+    if (cie_length == 0 || cie_length == 0xffffffff)
+        return unwalkable;
+    const unsigned char* cie_end = c.at + cie_length;
+    if (c.fixed<std::uint32_t>() != 0)
+        return unwalkable;
     std::uint8_t version = c.byte();
     const char* augmentation = reinterpret_cast<const char*>(c.at);
     c.at += std::strlen(augmentation) + 1;
-    c.uleb128(); // code alignment
-    c.sleb128(); // data alignment
-    if (version == 1)
-        c.byte(); // return address register
-    else
-        c.uleb128();
-    std::uint8_t address_encoding = pe_absptr;
+    CfaProgram program{};
+    program.code_alignment = c.uleb128();
+    program.data_alignment = c.sleb128();
+    program.return_address_column = version == 1 ? c.byte() : c.uleb128();
+    program.address_encoding = pe_absptr;
+    program.datarel = datarel;
     std::uint8_t lsda_encoding = pe_omit;
-    if (augmentation[0] == 'z') {
-        c.uleb128(); // the augmentation data's length
+    bool has_augmentation_data = augmentation[0] == 'z';
+    if (has_augmentation_data) {
+        std::uint64_t size = c.uleb128();
+        const unsigned char* instructions = c.at + size;
         for (const char* letter = augmentation + 1; *letter != '\0'; ++letter) {
             switch (*letter) {
             case 'L': lsda_encoding = c.byte(); break;
-            case 'R': address_encoding = c.byte(); break;
+            case 'R': program.address_encoding = c.byte(); break;
             case 'P': {
                 std::uintptr_t personality;
-                if (!c.encoded(c.byte(), personality))
-                    return unknown;
+                if (!c.encoded(c.byte(), personality, datarel))
+                    return unwalkable;
                 break;
             }
             case 'S': // a signal frame
             case 'B': // AArch64: return addresses signed with the B key
             case 'G': // AArch64: memory tagging
                 break;
-            default: return unknown;
+            default: return unwalkable;
             }
         }
+        c.at = instructions;
     } else if (augmentation[0] != '\0') {
-        return unknown;
+        return unwalkable;
     }
 
     std::uintptr_t begin, range;
-    if (!f.encoded(address_encoding, begin) || !f.encoded(address_encoding & pe_format, range))
-        return unknown;
+    if (!f.encoded(program.address_encoding, begin, datarel) || !f.encoded(program.address_encoding & pe_format, range))
+        return unwalkable;
     if (pc < begin || pc - begin >= range)
-        return nothing; // between functions: data, not a return address
-    if (lsda_encoding == pe_omit)
-        return nothing; // no LSDA: nothing runs in this frame
-    f.uleb128(); // the augmentation data's length
-    std::uintptr_t lsda;
-    if (!f.encoded(lsda_encoding, lsda))
-        return unknown;
-    if (lsda == 0)
-        return nothing;
-    return call_site_exit(reinterpret_cast<const unsigned char*>(lsda), begin, pc);
+        return unwalkable;
+    std::uintptr_t lsda = 0;
+    if (has_augmentation_data) {
+        std::uint64_t size = f.uleb128();
+        const unsigned char* instructions = f.at + size;
+        if (lsda_encoding != pe_omit && !f.encoded(lsda_encoding, lsda, datarel))
+            return unwalkable;
+        f.at = instructions;
+    }
+
+    // The row at pc: the CIE's initial instructions, then the FDE's.
+    Row row{~std::uint64_t(0), 0, {Rule::How::same, 0}, {Rule::How::same, 0}};
+    if (!program.run(c, cie_end, row, 0, ~std::uintptr_t(0)))
+        return unwalkable;
+    const Row initial = row;
+    program.initial = &initial;
+    if (!program.run(f, fde_end, row, begin, pc))
+        return unwalkable;
+
+    FrameStep step{};
+    step.exit = lsda == 0 ? nothing : call_site_exit(reinterpret_cast<const unsigned char*>(lsda), begin, pc);
+    bool computable = row.cfa_register == static_cast<std::uint64_t>(arch::dwarf_sp) ||
+                      row.cfa_register == static_cast<std::uint64_t>(arch::dwarf_fp);
+    step.walkable = computable && row.return_address.how == Rule::How::at_cfa_offset &&
+                    row.frame_pointer.how != Rule::How::undefined;
+    step.cfa_register = static_cast<std::uint16_t>(row.cfa_register);
+    step.cfa_offset = static_cast<std::int32_t>(row.cfa_offset);
+    step.return_address_offset = static_cast<std::int32_t>(row.return_address.offset);
+    step.frame_pointer_saved = row.frame_pointer.how == Rule::How::at_cfa_offset;
+    step.frame_pointer_offset = static_cast<std::int32_t>(row.frame_pointer.offset);
+    return step;
 }
 
 } // namespace cg::detail

@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
-#include <cstring>
 
 #include <cg.h>
 #include <cg/copy_generator.hpp>
@@ -82,24 +81,45 @@ template <int (*Middle)(Yielder<int>&)>
     return r;
 }
 
-/// Zeroes 16 KiB of stack below the caller, where a generator it resumes
-/// next will have its frames (the default headroom is 2 KiB at most). The
-/// destroy takes every word of a slice for a possible return address, so a
-/// dead slot in the generator's frames that still held one, left there by
-/// an earlier call (Catch2's, say), could make it unwind frames it could
-/// have discarded: safe, but not what these tests look for. Seen at -O0 on
-/// aarch64 and under AddressSanitizer, whose frames keep more dead slots.
-[[gnu::noinline]] void scrub_stack_below()
+/// A return address into a frame with a destructor to run: the call to
+/// `note` (through a pointer the compiler cannot see through, so that the
+/// call may throw and has a landing pad) in `holding_a_destructor`.
+std::uintptr_t address_with_landing_pad = 0;
+
+[[gnu::noinline]] void note_return_address()
 {
-    char below[16 * 1024];
-    std::memset(below, 0, sizeof below);
+    address_with_landing_pad = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+}
+
+void (*volatile note)() = note_return_address;
+
+[[gnu::noinline]] void holding_a_destructor()
+{
+    Tracked held(0);
+    note();
+    __asm__ volatile("" : : : "memory");
+}
+
+/// Fills 16 KiB of stack below the caller, where a generator it resumes
+/// next will have its frames (the default headroom is 2 KiB at most), with
+/// that return address: dead slots of the generator's frames (padding,
+/// locals not written yet) then hold it. The destroy must not take them
+/// for frames: it walks the frames by the unwind tables, as an unwinder
+/// does, and reads only their return addresses.
+[[gnu::noinline]] void leave_stale_return_addresses_below()
+{
+    if (address_with_landing_pad == 0)
+        holding_a_destructor();
+    std::uintptr_t below[2048];
+    for (std::uintptr_t& word : below)
+        word = address_with_landing_pad;
     __asm__ volatile("" : : "r"(below) : "memory"); // the stores stay
 }
 
-/// The first resume, on scrubbed stack.
+/// The first resume, on stack full of stale return addresses.
 int first_value(CopyGenerator<int>& generator)
 {
-    scrub_stack_below();
+    leave_stale_return_addresses_below();
     return generator.next().value_or(-1);
 }
 

@@ -171,6 +171,15 @@ inline constexpr char libunwind_prefix[] = "_Uaarch64_";
 inline constexpr int dwarf_pc = 32; /* UNW_AARCH64_PC: DWARF has no number for it */
 inline constexpr int dwarf_sp = 31;
 
+/// The frame pointer, which a frame's CFA may be defined by instead of the
+/// sp (src/eh_tables.cpp), and its value in a suspended generator's
+/// innermost frame.
+inline constexpr int dwarf_fp = 29;
+inline uint64_t saved_frame_pointer(const cg_arch_registers& registers) noexcept { return registers.x29; }
+/// DW_CFA 0x2d is AARCH64_negate_ra_state: where pointer authentication
+/// signs the return address; code_address() strips it, so a walk ignores it.
+inline constexpr bool cfa_negate_ra_state = true;
+
 /// resume_point as data, for debuggers (cg/debug.h): the pc is the saved
 /// x30 (an index into saved_registers), the sp the slice's bottom.
 inline constexpr int resume_pc_register = 11;

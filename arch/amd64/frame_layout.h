@@ -150,6 +150,14 @@ inline constexpr char libunwind_prefix[] = "_Ux86_64_";
 inline constexpr int dwarf_pc = 16; /* rip */
 inline constexpr int dwarf_sp = 7;  /* rsp */
 
+/// The frame pointer, which a frame's CFA may be defined by instead of the
+/// sp (src/eh_tables.cpp), and its value in a suspended generator's
+/// innermost frame.
+inline constexpr int dwarf_fp = 6; /* rbp */
+inline uint64_t saved_frame_pointer(const cg_arch_registers& registers) noexcept { return registers.rbp; }
+/// DW_CFA 0x2d is GNU_window_save (SPARC's): never in this CPU's tables.
+inline constexpr bool cfa_negate_ra_state = false;
+
 /// resume_point as data, for debuggers (cg/debug.h): the pc is the slice's
 /// lowest word (-1: no register), the sp just above it.
 inline constexpr int resume_pc_register = -1;
