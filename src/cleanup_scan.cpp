@@ -95,7 +95,7 @@ bool frames_can_be_discarded(Control& generator) noexcept
 {
     const std::uintptr_t* calls = generator.head.ops->entry_calls;
     std::size_t size = generator.head.slice_size;
-    if (calls == nullptr || size > largest_scanned_slice)
+    if (calls == nullptr)
         return false;
     if (cache_of_this_thread == nullptr) {
         cache_of_this_thread.reset(new (std::nothrow) StepCache{});
@@ -140,15 +140,7 @@ bool frames_can_be_discarded(Control& generator) noexcept
     return false;
 }
 
-void count_destroy(bool discarded, std::size_t slice_size) noexcept
-{
-    if (discarded)
-        ++counts.discarded;
-    else if (slice_size > largest_scanned_slice)
-        ++counts.unwound_unexamined;
-    else
-        ++counts.unwound;
-}
+void count_destroy(bool discarded) noexcept { ++(discarded ? counts.discarded : counts.unwound); }
 
 DestroyCounts destroy_counts_of_this_thread() noexcept { return counts; }
 

@@ -157,7 +157,7 @@ void destroy(Control* generator) noexcept
         fatal("destroying a running generator: from inside itself, or from a generator it resumed");
     if (needs_unwinding) {
         bool discarded = frames_can_be_discarded(g);
-        count_destroy(discarded, g.head.slice_size);
+        count_destroy(discarded);
         if (discarded)
             discard(g);
         else

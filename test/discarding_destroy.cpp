@@ -3,7 +3,10 @@
 // passed (src/cleanup_scan.hpp); when one would (a destructor, a catch),
 // or when the slice is too large to look at, it unwinds as before. Each
 // case checks which way the destroy went, from the library's counts, and
-// that everything that had to run ran.
+// that everything that had to run ran. Not run under ThreadSanitizer
+// (tools/test-all): there GCC 12 gives the instrumented functions landing
+// pads of their own, and these generators are all unwound (measured), as
+// they must be.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -17,7 +20,6 @@
 using cg::CopyGenerator;
 using cg::Yielder;
 using cg::detail::destroy_counts_of_this_thread;
-using cg::detail::largest_scanned_slice;
 using cg_test::Tracked;
 
 namespace {
@@ -28,10 +30,6 @@ struct DestroysSince {
 
     std::uint64_t discarded() const { return destroy_counts_of_this_thread().discarded - start.discarded; }
     std::uint64_t unwound() const { return destroy_counts_of_this_thread().unwound - start.unwound; }
-    std::uint64_t unexamined() const
-    {
-        return destroy_counts_of_this_thread().unwound_unexamined - start.unwound_unexamined;
-    }
 };
 
 // Three frames between the body and the yield. The empty asm after each
@@ -123,13 +121,34 @@ int first_value(CopyGenerator<int>& generator)
     return generator.next().value_or(-1);
 }
 
-/// A frame larger than the slices the destroy looks at.
+/// A frame with 8 KiB of locals.
 [[gnu::noinline]] void yield_from_large_frame(Yielder<int>& y)
 {
-    volatile char large[largest_scanned_slice + 512];
+    volatile char large[8192];
     large[0] = 1;
     y.yield(large[0]);
     large[1] = 2;
+}
+
+/// `depth` frames, each with nothing to clean up, below one that keeps an
+/// object with a destructor if `holding`.
+[[gnu::noinline]] int descend(Yielder<int>& y, int depth)
+{
+    if (depth == 0) {
+        y.yield(1);
+        return 1;
+    }
+    int r = descend(y, depth - 1);
+    __asm__ volatile("" : "+r"(r));
+    return r + 1;
+}
+
+[[gnu::noinline]] int descend_holding(Yielder<int>& y, int depth)
+{
+    Tracked held(depth);
+    int r = descend(y, depth);
+    __asm__ volatile("" : "+r"(r));
+    return r + held.value;
 }
 
 } // namespace
@@ -201,16 +220,32 @@ TEST_CASE("a frame with a catch (...) sees the destroy", "[discarding_destroy]")
     CHECK(catches == 1);
 }
 
-TEST_CASE("a slice too large to look at is unwound without looking", "[discarding_destroy]")
+TEST_CASE("a large frame, and 200 frames, with nothing to clean up are discarded", "[discarding_destroy]")
 {
     DestroysSince since;
     {
-        CopyGenerator<int> generator([](Yielder<int>& y) { yield_from_large_frame(y); });
-        REQUIRE(generator.next() == 1);
-        REQUIRE(generator.slice_size() > largest_scanned_slice);
+        CopyGenerator<int> large([](Yielder<int>& y) { yield_from_large_frame(y); });
+        REQUIRE(first_value(large) == 1);
+        REQUIRE(large.slice_size() > 8192);
+        CopyGenerator<int> deep([](Yielder<int>& y) { descend(y, 200); });
+        REQUIRE(first_value(deep) == 1);
+        REQUIRE(deep.slice_size() > 200 * 16);
     }
-    CHECK(since.unexamined() == 1);
-    CHECK(since.discarded() == 0);
+    CHECK(since.discarded() == 2);
+    CHECK(since.unwound() == 0);
+}
+
+TEST_CASE("a destructor 200 frames out from the yield is run", "[discarding_destroy]")
+{
+    REQUIRE(Tracked::alive == 0);
+    DestroysSince since;
+    {
+        CopyGenerator<int> deep([](Yielder<int>& y) { descend_holding(y, 200); });
+        REQUIRE(first_value(deep) == 1);
+        REQUIRE(Tracked::alive == 1);
+    }
+    CHECK(since.unwound() == 1);
+    CHECK(Tracked::alive == 0);
 }
 
 TEST_CASE("destroys that unwind nothing are not counted", "[discarding_destroy]")
@@ -230,7 +265,6 @@ TEST_CASE("destroys that unwind nothing are not counted", "[discarding_destroy]"
     }
     CHECK(since.discarded() == 0);
     CHECK(since.unwound() == 0);
-    CHECK(since.unexamined() == 0);
 }
 
 TEST_CASE("the same generator type goes either way by where it is suspended", "[discarding_destroy]")

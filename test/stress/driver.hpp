@@ -26,9 +26,8 @@ struct Totals {
     /// Suspended generators destroyed from surely below their home's top,
     /// by SliceClass (model.hpp).
     std::uint64_t destroyed_below_home[slice_class_count] = {};
-    /// How destroys of suspended generators went (src/cleanup_scan.hpp):
-    /// frames discarded, unwound, unwound without looking (large slices).
-    std::uint64_t discarded = 0, unwound = 0, unwound_unexamined = 0;
+    /// How destroys of suspended generators went (src/cleanup_scan.hpp).
+    std::uint64_t discarded = 0, unwound = 0;
 };
 
 /// Runs the program of `seed` for at most `max_steps` steps; throws Failure.
