@@ -1,7 +1,9 @@
-// eh_tables.cpp - reading .eh_frame and the LSDA for one address
+// eh_tables.cpp - reading .eh_frame and the LSDA for one return address
 // (eh_tables.hpp). The formats: the LSB's "Exception Frames" (.eh_frame,
-// pointer encodings) and the LSDA that GCC's C++ personality reads. Anything this reader does not follow is `unknown`,
-// which makes the caller unwind as before: never a guess.
+// CFA programs, pointer encodings), DWARF's call frame instructions, and
+// the LSDA that GCC's C++ personality reads. Anything this reader does not
+// follow makes the frame unwalkable (or its exit `unknown`), and the
+// caller unwinds as before: never a guess.
 #include "eh_tables.hpp"
 
 #include <cstring>
@@ -32,8 +34,8 @@ constexpr std::uint8_t pe_indirect = 0x80;
 constexpr std::uint8_t pe_absptr = 0x00, pe_uleb128 = 0x01, pe_udata2 = 0x02, pe_udata4 = 0x03, pe_udata8 = 0x04,
                        pe_sleb128 = 0x09, pe_sdata2 = 0x0a, pe_sdata4 = 0x0b, pe_sdata8 = 0x0c;
 
-/// A cursor over tables the process has mapped: every read is of memory
-/// the dynamic linker found in a loaded object's unwind segment.
+/// A cursor over the unwind tables of code in the process: the ones
+/// libgcc's unwinder would read itself.
 struct Reader {
     const unsigned char* at;
 
@@ -61,18 +63,18 @@ struct Reader {
     }
     std::int64_t sleb128() noexcept
     {
-        std::int64_t value = 0;
+        std::uint64_t value = 0; // unsigned: no shift into the sign bit
         unsigned shift = 0;
         std::uint8_t b;
         do {
             b = byte();
             if (shift < 64)
-                value |= std::int64_t(b & 0x7f) << shift;
+                value |= std::uint64_t(b & 0x7f) << shift;
             shift += 7;
         } while (b & 0x80);
         if (shift < 64 && (b & 0x40))
-            value |= -(std::int64_t(1) << shift);
-        return value;
+            value |= ~std::uint64_t(0) << shift; // the sign, extended
+        return static_cast<std::int64_t>(value);
     }
     /// A value in `encoding`; false for encodings this reader does not
     /// follow. `datarel` is the base of DW_EH_PE_datarel (0: refused).
