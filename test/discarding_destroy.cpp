@@ -1,7 +1,7 @@
 // Destroying a suspended C++ generator discards its frames, without
 // unwinding them, when none of them would run anything as forced_unwind
 // passed (src/cleanup_scan.hpp); when one would (a destructor, a catch),
-// or when the slice is too large to look at, it unwinds as before. Each
+// it unwinds as before. Each
 // case checks which way the destroy went, from the library's counts, and
 // that everything that had to run ran. Not run under ThreadSanitizer
 // (tools/test-all): there GCC 12 gives the instrumented functions landing
@@ -130,8 +130,8 @@ int first_value(CopyGenerator<int>& generator)
     large[1] = 2;
 }
 
-/// `depth` frames, each with nothing to clean up, below one that keeps an
-/// object with a destructor if `holding`.
+/// `depth` frames with nothing to clean up, and the yield below them;
+/// descend_holding puts a frame with a destructor to run above them.
 [[gnu::noinline]] int descend(Yielder<int>& y, int depth)
 {
     if (depth == 0) {
