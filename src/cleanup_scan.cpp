@@ -6,7 +6,6 @@
 #include <link.h>
 
 #include <cstring>
-#include <memory>
 #include <new>
 
 #include "control.hpp"
@@ -31,7 +30,37 @@ struct StepCache {
     // counters of objects added and removed.
     unsigned long long adds, subs;
 };
-constinit thread_local std::unique_ptr<StepCache> cache_of_this_thread;
+constinit thread_local StepCache* cache_of_this_thread = nullptr;
+// Set when the thread's cache is freed, at its exit: a destroy after that
+// (from a later thread-local destructor) unwinds, as before.
+constinit thread_local bool cache_released = false;
+
+/// Frees the thread's cache at its exit. Constructed at the cache's
+/// making, so its destructor runs before those of thread-locals made
+/// earlier, which may still destroy generators: the pointer and the flag
+/// it leaves are plain data, valid to read to the thread's very end.
+struct ReleaseCache {
+    ~ReleaseCache()
+    {
+        delete cache_of_this_thread;
+        cache_of_this_thread = nullptr;
+        cache_released = true;
+    }
+};
+
+/// This thread's cache, made at the first look; null once released, or
+/// out of memory.
+StepCache* this_thread_cache() noexcept
+{
+    if (cache_of_this_thread == nullptr && !cache_released) {
+        cache_of_this_thread = new (std::nothrow) StepCache{};
+        if (cache_of_this_thread != nullptr) {
+            static thread_local ReleaseCache release; // registers its destructor, once per thread
+            (void)release;
+        }
+    }
+    return cache_of_this_thread;
+}
 
 constinit thread_local DestroyCounts counts = {};
 
@@ -97,12 +126,10 @@ bool frames_can_be_discarded(Control& generator) noexcept
     std::size_t size = generator.head.slice_size;
     if (calls == nullptr)
         return false;
-    if (cache_of_this_thread == nullptr) {
-        cache_of_this_thread.reset(new (std::nothrow) StepCache{});
-        if (cache_of_this_thread == nullptr)
-            return false; // out of memory: unwind, as before
-    }
-    StepCache& cache = *cache_of_this_thread;
+    StepCache* cached = this_thread_cache();
+    if (cached == nullptr)
+        return false; // out of memory, or the thread is exiting: unwind, as before
+    StepCache& cache = *cached;
     check_loaded_objects(cache);
     const std::uintptr_t allowed[2] = {noted_landing_pad(cache, calls[0]), noted_landing_pad(cache, calls[1])};
     SavedSlice slice{slice_buffer(generator), reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),

@@ -9,7 +9,10 @@
 // they must be.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cstdint>
+#include <optional>
+#include <thread>
 
 #include <cg.h>
 #include <cg/copy_generator.hpp>
@@ -285,5 +288,42 @@ TEST_CASE("the same generator type goes either way by where it is suspended", "[
     }
     CHECK(since.discarded() == 1);
     CHECK(since.unwound() == 1);
+    CHECK(Tracked::alive == 0);
+}
+
+namespace {
+
+std::atomic<int> discarded_at_exit{-1}, unwound_at_exit{-1};
+
+/// A suspended generator a thread-local holds, destroyed at the thread's
+/// exit; the destroy's way is recorded for the test to read.
+struct HeldToTheEnd {
+    std::optional<CopyGenerator<int>> generator;
+    ~HeldToTheEnd()
+    {
+        cg::detail::DestroyCounts before = destroy_counts_of_this_thread();
+        generator.reset();
+        cg::detail::DestroyCounts after = destroy_counts_of_this_thread();
+        discarded_at_exit = static_cast<int>(after.discarded - before.discarded);
+        unwound_at_exit = static_cast<int>(after.unwound - before.unwound);
+    }
+};
+
+} // namespace
+
+TEST_CASE("a destroy after the thread's cache is freed, at its exit, unwinds", "[discarding_destroy]")
+{
+    REQUIRE(Tracked::alive == 0);
+    std::thread([] {
+        // Made first, so destroyed after the cache the destroy below makes.
+        thread_local HeldToTheEnd held;
+        // Nothing in its frames to clean up: discarded, but for the cache.
+        held.generator.emplace([kept = Tracked(1)](Yielder<int>& y) { outer<middle_plain>(y); });
+        held.generator->next();
+        CopyGenerator<int> first([](Yielder<int>& y) { outer<middle_plain>(y); });
+        first.next();
+    }).join();
+    CHECK(discarded_at_exit == 0);
+    CHECK(unwound_at_exit == 1);
     CHECK(Tracked::alive == 0);
 }
