@@ -11,13 +11,17 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
 #include <cg.h>
 #include <cg/copy_generator.hpp>
 
+#include <dlfcn.h>
+
 #include "cleanup_scan.hpp" // src/: destroy_counts_of_this_thread
+#include "discarding/plugin.h"
 #include "support.hpp"
 
 using cg::CopyGenerator;
@@ -326,4 +330,30 @@ TEST_CASE("a destroy after the thread's cache is freed, at its exit, unwinds", "
     CHECK(discarded_at_exit == 0);
     CHECK(unwound_at_exit == 1);
     CHECK(Tracked::alive == 0);
+}
+
+TEST_CASE("frames in a library loaded with dlopen go each way too", "[discarding_destroy]")
+{
+    const char* path = std::getenv("CG_DISCARD_PLUGIN"); // set by test/meson.build
+    REQUIRE(path != nullptr);
+    // Loaded after this thread's destroys above filled its cache: the
+    // destroys below must read the new library's tables.
+    void* plugin = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    REQUIRE(plugin != nullptr);
+    auto plain = reinterpret_cast<int (*)(Yielder<int>&)>(dlsym(plugin, "plugin_yield_plain"));
+    auto holding = reinterpret_cast<int (*)(Yielder<int>&)>(dlsym(plugin, "plugin_yield_holding"));
+    auto alive = reinterpret_cast<int (*)()>(dlsym(plugin, "plugin_alive"));
+    REQUIRE((plain != nullptr && holding != nullptr && alive != nullptr));
+    DestroysSince since;
+    {
+        CopyGenerator<int> discarded([plain](Yielder<int>& y) { plain(y); });
+        REQUIRE(first_value(discarded) == 7);
+        CopyGenerator<int> unwound([holding](Yielder<int>& y) { holding(y); });
+        REQUIRE(first_value(unwound) == 7);
+        REQUIRE(alive() == 1);
+    }
+    CHECK(since.discarded() == 1);
+    CHECK(since.unwound() == 1);
+    CHECK(alive() == 0);
+    REQUIRE(dlclose(plugin) == 0);
 }
