@@ -48,31 +48,31 @@ struct Reader {
         return value;
     }
     std::uint8_t byte() noexcept { return *at++; }
+    /// A LEB128 number's bits; `shift` ends past its last byte, `last`.
+    std::uint64_t leb128(unsigned& shift, std::uint8_t& last) noexcept
+    {
+        std::uint64_t value = 0; // unsigned: no shift into the sign bit
+        shift = 0;
+        do {
+            last = byte();
+            if (shift < 64)
+                value |= std::uint64_t(last & 0x7f) << shift;
+            shift += 7;
+        } while (last & 0x80);
+        return value;
+    }
     std::uint64_t uleb128() noexcept
     {
-        std::uint64_t value = 0;
-        unsigned shift = 0;
-        std::uint8_t b;
-        do {
-            b = byte();
-            if (shift < 64)
-                value |= std::uint64_t(b & 0x7f) << shift;
-            shift += 7;
-        } while (b & 0x80);
-        return value;
+        unsigned shift;
+        std::uint8_t last;
+        return leb128(shift, last);
     }
     std::int64_t sleb128() noexcept
     {
-        std::uint64_t value = 0; // unsigned: no shift into the sign bit
-        unsigned shift = 0;
-        std::uint8_t b;
-        do {
-            b = byte();
-            if (shift < 64)
-                value |= std::uint64_t(b & 0x7f) << shift;
-            shift += 7;
-        } while (b & 0x80);
-        if (shift < 64 && (b & 0x40))
+        unsigned shift;
+        std::uint8_t last;
+        std::uint64_t value = leb128(shift, last);
+        if (shift < 64 && (last & 0x40))
             value |= ~std::uint64_t(0) << shift; // the sign, extended
         return static_cast<std::int64_t>(value);
     }
