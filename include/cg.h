@@ -109,8 +109,9 @@ CG_API size_t cg_slice_size(const cg_t* co);
 CG_API size_t cg_buffer_capacity(const cg_t* co);
 
 /* Shrinks the slice buffer of every suspended generator of the calling
- * thread (C and C++) to the size of its slice. Returns the bytes given
- * back. Out of memory, a buffer stays as it was. */
+ * thread (C and C++) to the size of its slice, and gives back the control
+ * blocks the thread keeps for reuse. Returns the bytes given back. Out of
+ * memory, a buffer stays as it was. */
 CG_API size_t cg_trim_buffers(void);
 
 /* Frees co. A suspended generator's frames are discarded without running
@@ -160,9 +161,12 @@ CG_API void cg_safe_point(void);
 CG_API const char* cg_strerror(int status);
 
 /* Replaces how cg allocates its memory (control blocks, slice buffers; not
- * its bookkeeping of each thread, a few hundred bytes), process-wide; NULL functions restore malloc and free. Call it while no
- * generator exists. allocate returns NULL on failure; deallocate gets the
- * size that was allocated. */
+ * its bookkeeping of each thread, a few KiB), process-wide; NULL functions
+ * restore malloc and free. Call it while no generator exists. allocate
+ * returns NULL on failure; deallocate gets the size that was allocated.
+ * Control blocks a thread keeps for reuse (README.md, "Memory") go back to
+ * the functions they came from at that thread's next create or destroy,
+ * its cg_trim_buffers(), or its exit. */
 CG_API void cg_set_allocator(void* (*allocate)(size_t size, void* context),
                              void (*deallocate)(void* memory, size_t size, void* context),
                              void* context);

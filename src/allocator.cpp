@@ -9,12 +9,6 @@
 namespace cg::detail {
 namespace {
 
-struct Allocator {
-    void* (*allocate)(std::size_t size, void* context);
-    void (*deallocate)(void* memory, std::size_t size, void* context);
-    void* context;
-};
-
 void* allocate_with_malloc(std::size_t size, void*) { return std::malloc(size); }
 void deallocate_with_free(void* memory, std::size_t, void*) { std::free(memory); }
 
@@ -25,6 +19,8 @@ constinit Allocator installed_allocator = default_allocator;
 std::atomic<const Allocator*> current_allocator{&default_allocator};
 
 } // namespace
+
+std::atomic<std::uint32_t> allocator_change_count{0};
 
 void* allocate(std::size_t size) noexcept
 {
@@ -38,6 +34,8 @@ void deallocate(void* memory, std::size_t size) noexcept
     allocator->deallocate(memory, size, allocator->context);
 }
 
+Allocator allocator_in_force() noexcept { return *current_allocator.load(std::memory_order_acquire); }
+
 } // namespace cg::detail
 
 extern "C" void cg_set_allocator(void* (*allocate)(size_t, void*), void (*deallocate)(void*, size_t, void*),
@@ -46,8 +44,10 @@ extern "C" void cg_set_allocator(void* (*allocate)(size_t, void*), void (*deallo
     using namespace cg::detail;
     if (allocate == nullptr || deallocate == nullptr) {
         current_allocator.store(&default_allocator, std::memory_order_release);
-        return;
+    } else {
+        installed_allocator = {allocate, deallocate, context};
+        current_allocator.store(&installed_allocator, std::memory_order_release);
     }
-    installed_allocator = {allocate, deallocate, context};
-    current_allocator.store(&installed_allocator, std::memory_order_release);
+    // After the store: a thread that sees the new count sees the new functions.
+    allocator_change_count.fetch_add(1, std::memory_order_release);
 }

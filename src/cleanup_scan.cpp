@@ -6,20 +6,18 @@
 #include <link.h>
 
 #include <cstring>
-#include <new>
 
 #include "control.hpp"
 #include "eh_tables.hpp"
 #include "memcheck.hpp"
+#include "per_thread.hpp"
 
 namespace cg::detail {
 namespace {
 
 /// What the tables say of recently seen return addresses, per thread (no
 /// lock): the same yield sites come back destroy after destroy. On the
-/// heap, made at a thread's first look: libcg's thread-locals are static
-/// TLS (initial-exec, cg/detail/runtime.hpp), of which a library loaded
-/// with dlopen (the Python package) has a few hundred bytes, not 2.5 KiB.
+/// heap (per_thread.hpp): 2.5 KiB.
 struct StepCache {
     static constexpr std::size_t size = 64;
     struct Entry {
@@ -30,37 +28,6 @@ struct StepCache {
     // counters of objects added and removed.
     unsigned long long adds, subs;
 };
-constinit thread_local StepCache* cache_of_this_thread = nullptr;
-// Set when the thread's cache is freed, at its exit: a destroy after that
-// (from a later thread-local destructor) unwinds, as before.
-constinit thread_local bool cache_released = false;
-
-/// Frees the thread's cache at its exit. Constructed at the cache's
-/// making, so its destructor runs before those of thread-locals made
-/// earlier, which may still destroy generators: the pointer and the flag
-/// it leaves are plain data, valid to read to the thread's very end.
-struct ReleaseCache {
-    ~ReleaseCache()
-    {
-        delete cache_of_this_thread;
-        cache_of_this_thread = nullptr;
-        cache_released = true;
-    }
-};
-
-/// This thread's cache, made at the first look; null once released, or
-/// out of memory.
-StepCache* this_thread_cache() noexcept
-{
-    if (cache_of_this_thread == nullptr && !cache_released) {
-        cache_of_this_thread = new (std::nothrow) StepCache{};
-        if (cache_of_this_thread != nullptr) {
-            static thread_local ReleaseCache release; // registers its destructor, once per thread
-            (void)release;
-        }
-    }
-    return cache_of_this_thread;
-}
 
 constinit thread_local DestroyCounts counts = {};
 
@@ -126,7 +93,7 @@ bool frames_can_be_discarded(Control& generator) noexcept
     std::size_t size = generator.head.slice_size;
     if (calls == nullptr)
         return false;
-    StepCache* cached = this_thread_cache();
+    StepCache* cached = PerThread<StepCache>::get();
     if (cached == nullptr)
         return false; // out of memory, or the thread is exiting: unwind, as before
     StepCache& cache = *cached;

@@ -13,6 +13,7 @@
 #include "allocator.hpp"
 #include "cleanup_scan.hpp"
 #include "control.hpp"
+#include "control_cache.hpp"
 #include "errors.hpp"
 #include "parking.hpp"
 #include "registry.hpp"
@@ -28,7 +29,7 @@ void free_control(Control& generator) noexcept
 {
     std::size_t size = control_size(*generator.head.ops);
     generator.~Control();
-    deallocate(&generator, size);
+    deallocate_control(&generator, size);
 }
 
 /// After the generator finished (its frames all returned).
@@ -109,7 +110,7 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
     if (snapshot_wanted())
         act_at_safe_point();
     std::uint32_t creator = thread_for_generators().number;
-    void* memory = allocate(control_size(ops));
+    void* memory = allocate_control(control_size(ops));
     if (memory == nullptr)
         throw std::bad_alloc();
     Control* generator = ::new (memory) Control;

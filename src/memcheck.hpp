@@ -8,6 +8,12 @@
 // file), which memcheck would report as a use of uninitialised values. Such
 // reads mark their own copies defined; the generator's buffer keeps its
 // state, so memcheck still checks the generator's code.
+//
+// Memory cg keeps for reuse instead of freeing (control_cache.hpp) is
+// marked as free memory would be, so that memcheck still reports its use.
+// Those marks are on a hot path: they are made only when the program runs
+// under valgrind, found once (a client request's stores and its magic
+// sequence cost about 2 ns each, measured on a create and a destroy).
 #pragma once
 
 #include <cstddef>
@@ -25,6 +31,36 @@ inline void mark_inspected(const void* bytes, std::size_t size)
 {
 #if CG_HAVE_MEMCHECK
     (void)VALGRIND_MAKE_MEM_DEFINED(bytes, size);
+#else
+    (void)bytes;
+    (void)size;
+#endif
+}
+
+#if CG_HAVE_MEMCHECK
+/// Whether the program runs under valgrind.
+inline const bool under_valgrind = [] { return RUNNING_ON_VALGRIND != 0; }();
+#endif
+
+/// Marks [bytes, bytes + size) unaddressable for memcheck, as freed memory is.
+inline void mark_unusable(const void* bytes, std::size_t size)
+{
+#if CG_HAVE_MEMCHECK
+    if (under_valgrind) [[unlikely]]
+        (void)VALGRIND_MAKE_MEM_NOACCESS(bytes, size);
+#else
+    (void)bytes;
+    (void)size;
+#endif
+}
+
+/// Marks [bytes, bytes + size) addressable and undefined for memcheck, as
+/// memory just allocated is.
+inline void mark_allocated(const void* bytes, std::size_t size)
+{
+#if CG_HAVE_MEMCHECK
+    if (under_valgrind) [[unlikely]]
+        (void)VALGRIND_MAKE_MEM_UNDEFINED(bytes, size);
 #else
     (void)bytes;
     (void)size;

@@ -17,6 +17,8 @@ namespace cg::detail {
 
 constinit std::atomic<Chunk*> registry_table[chunk_size] = {};
 
+constinit thread_local Registry* this_thread_registry __attribute__((tls_model("initial-exec"))) = nullptr;
+
 // A program linked with libcg.a gets the debug descriptor, which describes
 // this table, whenever it has registries: this reference pulls
 // debug_descriptor.o out of the archive with registry.o.
@@ -46,7 +48,6 @@ std::atomic<Registry*>& entry(std::uint32_t number) noexcept
     return registry_table[number >> chunk_bits].load(std::memory_order_acquire)->entries[number & (chunk_size - 1)];
 }
 
-constinit thread_local Registry* this_thread_registry __attribute__((tls_model("initial-exec"))) = nullptr;
 // Set once the thread's ThreadExit has run: a generator created after that
 // (by a later thread-local destructor) gets a registry orphaned from birth.
 constinit thread_local bool this_thread_exited __attribute__((tls_model("initial-exec"))) = false;
@@ -137,11 +138,9 @@ bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noex
 
 } // namespace
 
-ThreadState& thread_for_generators()
+ThreadState& make_thread_for_generators()
 {
     ThreadState& thread = numbered_thread();
-    if (this_thread_registry != nullptr)
-        return thread;
     if (thread.number == 0)
         throw_out_of_thread_numbers();
     auto* registry = new Registry(thread.number);

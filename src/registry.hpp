@@ -29,10 +29,23 @@ struct RegistryLinks {
     Control* next;
 };
 
+class Registry;
+
+/// The calling thread's registry, from its first create or start on.
+extern constinit thread_local Registry* this_thread_registry __attribute__((tls_model("initial-exec")));
+
+/// thread_for_generators, the first time on a thread.
+ThreadState& make_thread_for_generators();
+
 /// The calling thread's state, once it has a number and a registry: ready
 /// to create and own generators. Throws std::bad_alloc, or cg::error if
 /// the thread numbers are used up.
-ThreadState& thread_for_generators();
+inline ThreadState& thread_for_generators()
+{
+    if (this_thread_registry != nullptr) [[likely]]
+        return this_thread;
+    return make_thread_for_generators();
+}
 
 /// Enters a generator created by the calling thread, whose status names
 /// that thread (thread_for_generators()).
@@ -58,7 +71,6 @@ CG_API std::size_t live_registries() noexcept;
 /// One thread's registry, for the functions below and the visitors they
 /// call, which hold its lock: a visitor must not create, start or destroy
 /// generators, nor label them.
-class Registry;
 std::uint32_t registry_thread(const Registry& registry) noexcept;
 bool registry_thread_exited(const Registry& registry) noexcept;
 /// The first generator listed; the others follow through links.next.

@@ -21,6 +21,10 @@
 // cg turns that detection off, when a program that enabled it starts its
 // first generator, and says so once on stderr.
 //
+// Kept memory. Control blocks kept for reuse (control_cache.hpp) are
+// poisoned while kept, so that ASan reports a use of a destroyed
+// generator's memory as it would after free().
+//
 // The symbols are weak so that the library, built with or without ASan,
 // does this whenever the program runs under ASan: a user's sanitized build
 // works with no special flags.
@@ -30,6 +34,7 @@
 
 extern "C" int __asan_option_detect_stack_use_after_return __attribute__((weak));
 extern "C" void __asan_unpoison_memory_region(void const volatile* address, std::size_t size) __attribute__((weak));
+extern "C" void __asan_poison_memory_region(void const volatile* address, std::size_t size) __attribute__((weak));
 
 namespace cg::detail {
 
@@ -39,6 +44,20 @@ inline bool poison_to_forget() noexcept { return &__asan_unpoison_memory_region 
 
 /// Clears ASan's poison on [lowest, lowest + size), under ASan.
 inline void forget_stack_poison(const char* lowest, std::size_t size) noexcept
+{
+    if (poison_to_forget())
+        __asan_unpoison_memory_region(lowest, size);
+}
+
+/// Poisons [lowest, lowest + size) under ASan: memory kept, not in use.
+inline void poison_kept_memory(const void* lowest, std::size_t size) noexcept
+{
+    if (&__asan_poison_memory_region != nullptr)
+        __asan_poison_memory_region(lowest, size);
+}
+
+/// Clears the poison of kept memory put to use again.
+inline void unpoison_kept_memory(const void* lowest, std::size_t size) noexcept
 {
     if (poison_to_forget())
         __asan_unpoison_memory_region(lowest, size);

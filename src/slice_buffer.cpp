@@ -9,6 +9,7 @@
 
 #include "allocator.hpp"
 #include "control.hpp"
+#include "control_cache.hpp"
 #include "registry.hpp"
 #include "thread_state.hpp"
 
@@ -93,4 +94,7 @@ bool fit_buffer(Control& generator, std::uint32_t size) noexcept
 
 } // namespace cg::detail
 
-std::size_t cg::trim_buffers() noexcept { return cg::detail::trim_all_suspended(); }
+std::size_t cg::trim_buffers() noexcept
+{
+    return cg::detail::trim_all_suspended() + cg::detail::give_back_kept_controls();
+}

@@ -38,6 +38,11 @@
 #include "thread_state.hpp"
 
 namespace cg::detail {
+
+std::atomic<std::uint64_t> open_snapshot_epoch{0};
+constinit thread_local std::uint64_t answered_snapshot_epoch __attribute__((tls_model("initial-exec"))) = 0;
+std::atomic<bool> snapshot_signal_pending{false};
+
 namespace {
 
 /// A snapshot waiting for live threads' sections.
@@ -49,14 +54,7 @@ struct Request {
 };
 Request request;
 
-// The epoch of the request waiting for answers, 0 if none: read at every
-// safe point. Each thread remembers the last it answered.
-std::atomic<std::uint64_t> open_epoch{0};
 std::uint64_t last_epoch = 0; // under request.mutex
-constinit thread_local std::uint64_t answered_epoch __attribute__((tls_model("initial-exec"))) = 0;
-
-// Set by the signal handler of CG_SNAPSHOT_SIGNAL.
-std::atomic<bool> signal_pending{false};
 const char* signal_path = nullptr;
 
 std::int64_t now_ns()
@@ -119,8 +117,8 @@ std::string other_sections(Symbolizer& symbols, std::set<std::uint32_t>* live,
 void answer_request() noexcept
 {
     std::unique_lock lock(request.mutex);
-    std::uint64_t epoch = open_epoch.load(std::memory_order_relaxed);
-    answered_epoch = epoch;
+    std::uint64_t epoch = open_snapshot_epoch.load(std::memory_order_relaxed);
+    answered_snapshot_epoch = epoch;
     std::uint32_t me = this_thread.number;
     if (epoch == 0 || request.waiting.count(me) == 0)
         return;
@@ -135,7 +133,7 @@ void answer_request() noexcept
     request.answered.notify_all();
 }
 
-void on_signal(int) { signal_pending.store(true, std::memory_order_relaxed); }
+void on_signal(int) { snapshot_signal_pending.store(true, std::memory_order_relaxed); }
 
 void snapshot_at_exit()
 {
@@ -192,9 +190,9 @@ int signal_number(const char* name) noexcept
 
 void act_at_safe_point() noexcept
 {
-    if (open_epoch.load(std::memory_order_relaxed) != answered_epoch)
+    if (open_snapshot_epoch.load(std::memory_order_relaxed) != answered_snapshot_epoch)
         answer_request();
-    if (signal_pending.exchange(false, std::memory_order_relaxed)) {
+    if (snapshot_signal_pending.exchange(false, std::memory_order_relaxed)) {
         try {
             snapshot(signal_path, {.all_threads = true});
         } catch (const std::exception& e) {
@@ -203,11 +201,6 @@ void act_at_safe_point() noexcept
     }
 }
 
-bool snapshot_wanted() noexcept
-{
-    return open_epoch.load(std::memory_order_relaxed) != answered_epoch ||
-           signal_pending.load(std::memory_order_relaxed);
-}
 
 } // namespace cg::detail
 
@@ -241,14 +234,14 @@ void cg::snapshot(const char* path, const SnapshotOptions& options)
 
     // Ask the live threads; each appends its section at its next safe point.
     std::unique_lock lock(request.mutex);
-    if (open_epoch.load(std::memory_order_relaxed) != 0)
+    if (open_snapshot_epoch.load(std::memory_order_relaxed) != 0)
         live.clear(); // another snapshot is asking: these threads are written without details
     else {
         request.fd = fd;
         request.waiting = live;
-        open_epoch.store(++last_epoch, std::memory_order_relaxed);
+        open_snapshot_epoch.store(++last_epoch, std::memory_order_relaxed);
         request.answered.wait_for(lock, options.wait, [] { return request.waiting.empty(); });
-        open_epoch.store(0, std::memory_order_relaxed);
+        open_snapshot_epoch.store(0, std::memory_order_relaxed);
         live = std::move(request.waiting);
         request.waiting.clear();
         request.fd = -1;

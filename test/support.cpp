@@ -17,6 +17,8 @@
 
 #include <cg.h>
 
+#include "control_cache.hpp" // src/: give_back_kept_controls
+
 namespace cg_test {
 
 std::atomic<long> Tracked::alive{0};
@@ -63,10 +65,10 @@ struct LeakCheck : Catch::TestEventListenerBase {
     using TestEventListenerBase::TestEventListenerBase;
     std::size_t at_start = 0;
 
-    void testCaseStarting(const Catch::TestCaseInfo&) override { at_start = allocations.load(); }
+    void testCaseStarting(const Catch::TestCaseInfo&) override { at_start = outstanding_allocations(); }
     void testCaseEnded(const Catch::TestCaseStats& stats) override
     {
-        std::size_t now = allocations.load();
+        std::size_t now = outstanding_allocations();
         if (now != at_start) {
             std::fprintf(stderr, "LEAK: test case \"%s\" ended with %zu cg allocations outstanding (%zu at start)\n",
                          stats.testInfo.name.c_str(), now, at_start);
@@ -91,15 +93,33 @@ std::size_t inline_capacity()
     return capacity;
 }
 
-std::size_t outstanding_allocations() { return allocations.load(); }
-std::size_t outstanding_bytes() { return bytes.load(); }
+void use_counting_allocator() { cg_set_allocator(&counting_allocate, &counting_deallocate, nullptr); }
+
+std::size_t outstanding_allocations()
+{
+    cg::detail::give_back_kept_controls();
+    return allocations.load();
+}
+
+std::size_t outstanding_bytes()
+{
+    cg::detail::give_back_kept_controls();
+    return bytes.load();
+}
+
 std::size_t allocations_made() { return made.load(); }
 
-AllocationFailure::AllocationFailure() { ++failing; }
+AllocationFailure::AllocationFailure()
+{
+    cg::detail::give_back_kept_controls();
+    ++failing;
+}
+
 AllocationFailure::~AllocationFailure() { --failing; }
 
 FailNthAllocation::FailNthAllocation(std::size_t n)
 {
+    cg::detail::give_back_kept_controls();
     seen_since = 0;
     single_failed = false;
     fail_at = n;
@@ -162,7 +182,7 @@ ChildResult run_in_child(const std::function<void()>& body)
 
 int main(int argc, char** argv)
 {
-    cg_set_allocator(&cg_test::counting_allocate, &cg_test::counting_deallocate, nullptr);
+    cg_test::use_counting_allocator();
     int failed = Catch::Session().run(argc, argv);
     if (!cg_test::leaking_tests.empty()) {
         std::fprintf(stderr, "%zu test case(s) leaked cg allocations\n", cg_test::leaking_tests.size());

@@ -34,7 +34,11 @@ inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 48, minimal_g
 /// generator's buffer capacity): a slice that fits needs no allocation.
 std::size_t inline_capacity();
 
-/// Allocations cg has made and not yet freed, and their bytes.
+/// Installs the counting allocator (main does, before any test).
+void use_counting_allocator();
+
+/// Allocations cg has made and not yet freed, and their bytes (after
+/// giving back the control blocks this thread keeps for reuse).
 std::size_t outstanding_allocations();
 std::size_t outstanding_bytes();
 /// Allocations cg has made so far, freed or not.

@@ -58,7 +58,8 @@ constexpr std::size_t default_headroom = detail::plain_headroom;
 inline constexpr std::size_t max_headroom = std::size_t{64} << 20;
 
 /// Shrinks the slice buffer of every suspended generator of the calling
-/// thread to the size of its slice, and returns the bytes given back (see
+/// thread to the size of its slice, gives back the control blocks the
+/// thread keeps for reuse, and returns the bytes given back (see
 /// README.md, "Memory", for when buffers grow and shrink by themselves).
 /// Out of memory, a buffer stays as it was.
 CG_API std::size_t trim_buffers() noexcept;

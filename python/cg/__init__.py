@@ -317,5 +317,6 @@ def snapshot(path):
 
 
 def trim_buffers():
-    """Shrinks every suspended generator's buffer of this thread to its slice; returns the bytes given back."""
+    """Shrinks every suspended generator's buffer of this thread to its slice and gives back the
+    control blocks kept for reuse; returns the bytes given back."""
     return library.cg_trim_buffers()

@@ -35,7 +35,8 @@
 
 #include <cg.h>
 
-#include "cleanup_scan.hpp" // src/: destroy_counts_of_this_thread
+#include "cleanup_scan.hpp"  // src/: destroy_counts_of_this_thread
+#include "control_cache.hpp" // src/: control_cache_counts_of_this_thread
 #include "driver.hpp"
 #include "generators.hpp"
 
@@ -184,6 +185,12 @@ void run_counted(const Settings& settings, int thread, std::chrono::steady_clock
     cg::detail::DestroyCounts destroys = cg::detail::destroy_counts_of_this_thread();
     totals.discarded = destroys.discarded;
     totals.unwound = destroys.unwound;
+    cg::detail::ControlCacheCounts blocks = cg::detail::control_cache_counts_of_this_thread();
+    totals.reused = blocks.reused;
+    totals.allocated = blocks.allocated;
+    totals.kept = blocks.kept;
+    totals.overflowed = blocks.overflowed;
+    totals.uncached = blocks.uncached;
 }
 
 } // namespace
@@ -224,6 +231,11 @@ int main(int argc, char** argv)
             sum.destroyed_below_home[c] += t.destroyed_below_home[c];
         sum.discarded += t.discarded;
         sum.unwound += t.unwound;
+        sum.reused += t.reused;
+        sum.allocated += t.allocated;
+        sum.kept += t.kept;
+        sum.overflowed += t.overflowed;
+        sum.uncached += t.uncached;
     }
     std::printf("cg-stress: %llu programs, %llu generators, %llu resumes (%llu refused as too deep, as planned), "
                 "%llu destroyed early, %.1f s",
@@ -246,18 +258,27 @@ int main(int argc, char** argv)
     }
     std::printf("\ncg-stress: destroys of suspended generators: frames discarded %llu, unwound %llu\n",
                 static_cast<unsigned long long>(sum.discarded), static_cast<unsigned long long>(sum.unwound));
+    std::printf("cg-stress: control blocks: reused %llu, allocated %llu, kept %llu, given back as their size's "
+                "place was full %llu, too large to keep %llu\n",
+                static_cast<unsigned long long>(sum.reused), static_cast<unsigned long long>(sum.allocated),
+                static_cast<unsigned long long>(sum.kept), static_cast<unsigned long long>(sum.overflowed),
+                static_cast<unsigned long long>(sum.uncached));
     if (failed)
         return 1;
     // A sanitizer's instrumentation may give a frame a landing pad of its
     // own: only lean frames are sure to be discarded.
     every_class = every_class && sum.unwound > 0 && (sum.discarded > 0 || !lean_frames);
+    every_class = every_class && sum.reused > 0 && sum.allocated > 0 && sum.kept > 0 && sum.overflowed > 0 &&
+                  sum.uncached > 0;
     // The programs must reach each case; a few hundred are enough to.
     if (!every_class && sum.programs >= min_programs_for_coverage) {
         std::printf("cg-stress: FAILED: %llu programs destroyed no generator of some slice class from below its "
-                    "home's top, or none some way: the program generator misses a case\n",
+                    "home's top, or none some way, or missed a way of the cache of control blocks: the program "
+                    "generator misses a case\n",
                     static_cast<unsigned long long>(sum.programs));
         return 1;
     }
+    cg::detail::give_back_kept_controls(); // the other threads gave theirs back as they exited
     if (cg_allocations.load() != 0) {
         std::printf("cg-stress: FAILED: %ld cg allocations outstanding at the end\n", cg_allocations.load());
         return 1;
