@@ -54,23 +54,27 @@ struct ControlCache {
     /// they came from, and new ones come from the functions now in force.
     void follow_allocator() noexcept
     {
-        std::uint32_t now = allocator_changes();
-        if (now == changes) [[likely]]
-            return;
+        if (allocator_changes() != changes) [[unlikely]]
+            adopt_allocator();
+    }
+    [[gnu::noinline, gnu::cold]] void adopt_allocator() noexcept
+    {
         give_back();
-        changes = now;
+        changes = allocator_changes();
         from = allocator_in_force();
     }
 
-    /// While kept, a block is off limits to the program, as freed memory
-    /// is: ASan and memcheck report a use of a destroyed generator's
-    /// memory, as they would without the cache.
-    static void hide(void* block, std::size_t size) noexcept
+    // While kept, a block is off limits to the program, as freed memory
+    // is: ASan and memcheck report a use of a destroyed generator's memory,
+    // as they would without the cache. Out of line, so that the hot paths
+    // keep their registers.
+    static bool watched() noexcept { return poison_to_forget() || under_valgrind; }
+    [[gnu::noinline, gnu::cold]] static void hide(void* block, std::size_t size) noexcept
     {
         poison_kept_memory(block, size);
         mark_unusable(block, size);
     }
-    static void reveal(void* block, std::size_t size) noexcept
+    [[gnu::noinline, gnu::cold]] static void reveal(void* block, std::size_t size) noexcept
     {
         unpoison_kept_memory(block, size);
         mark_allocated(block, size);
@@ -97,7 +101,8 @@ void* allocate_control(std::size_t size) noexcept
     }
     ++cache->counts.reused;
     void* block = cache->kept[index][--cache->count[index]];
-    ControlCache::reveal(block, kept);
+    if (ControlCache::watched()) [[unlikely]]
+        ControlCache::reveal(block, kept);
     return block;
 }
 
@@ -118,7 +123,8 @@ void deallocate_control(void* block, std::size_t size) noexcept
         return deallocate(block, kept);
     }
     ++cache->counts.kept;
-    ControlCache::hide(block, kept);
+    if (ControlCache::watched()) [[unlikely]]
+        ControlCache::hide(block, kept);
     cache->kept[index][cache->count[index]++] = block;
 }
 

@@ -37,9 +37,11 @@ inline void mark_inspected(const void* bytes, std::size_t size)
 #endif
 }
 
-#if CG_HAVE_MEMCHECK
 /// Whether the program runs under valgrind.
+#if CG_HAVE_MEMCHECK
 inline const bool under_valgrind = [] { return RUNNING_ON_VALGRIND != 0; }();
+#else
+inline constexpr bool under_valgrind = false;
 #endif
 
 /// Marks [bytes, bytes + size) unaddressable for memcheck, as freed memory is.

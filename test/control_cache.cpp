@@ -3,10 +3,14 @@
 // without a call to the allocator; each size is kept apart, up to
 // kept_per_size blocks; larger blocks are not kept; and the kept blocks go
 // back to the allocator they came from at cg::trim_buffers(), at the
-// thread's exit, and when cg_set_allocator replaces it.
+// thread's exit, and when cg_set_allocator replaces it. Under ASan, a kept
+// block is poisoned.
 #include <catch2/catch.hpp>
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -209,3 +213,18 @@ TEST_CASE("kept control blocks go back to the allocator they came from when cg_s
     }
     CHECK(cg_test::outstanding_allocations() == outstanding);
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+TEST_CASE("a kept control block is poisoned: ASan reports a use of the destroyed generator's memory",
+          "[control_cache]")
+{
+    cg_test::ChildResult child = cg_test::run_in_child([] {
+        cg_t* co = cg_create(reinterpret_cast<void*>(+[](std::uintptr_t, std::uintptr_t) -> std::uintptr_t { return 0; }),
+                             0, 0);
+        cg_destroy(co); // kept for reuse (cg_t is the control block)
+        std::printf("%d\n", *reinterpret_cast<volatile const unsigned char*>(co));
+    });
+    CHECK(child.exit_code != 0);
+    CHECK(child.error_output.find("use-after-poison") != std::string::npos);
+}
+#endif
