@@ -3,6 +3,8 @@
 
 #include <cg/debug.h>
 
+#include <pthread.h>
+
 #include <mutex>
 #include <new>
 #include <string>
@@ -48,11 +50,12 @@ std::atomic<Registry*>& entry(std::uint32_t number) noexcept
     return registry_table[number >> chunk_bits].load(std::memory_order_acquire)->entries[number & (chunk_size - 1)];
 }
 
-// Set once the thread's ThreadExit has run: a generator created after that
-// (by a later thread-local destructor) gets a registry orphaned from birth.
+// Set once the thread's ThreadExit has run: a generator created after its
+// registry was released (by a later pthread key destructor) gets a registry
+// orphaned from birth.
 constinit thread_local bool this_thread_exited __attribute__((tls_model("initial-exec"))) = false;
 
-/// Frees a registry that is orphaned and empty; called by whoever made it so.
+/// Frees a registry that is released and empty; called by whoever made it so.
 void free_registry(Registry* registry) noexcept
 {
     {
@@ -63,24 +66,56 @@ void free_registry(Registry* registry) noexcept
     registries.fetch_sub(1, std::memory_order_relaxed);
 }
 
-/// At thread exit, the thread's registry is orphaned, and freed if empty.
+/// At thread exit, when its thread_locals are destroyed, the thread's
+/// registry is orphaned: snapshots then show the thread as exited. It is
+/// not freed yet: thread_local destructors that run later (of objects
+/// constructed before the thread's first generator) may still create and
+/// destroy generators in it through this_thread_registry.
 struct ThreadExit {
     ~ThreadExit()
     {
         this_thread_exited = true;
         Registry* registry = this_thread_registry;
-        bool empty;
-        {
-            std::lock_guard hold(registry->lock);
-            registry->orphaned = true;
-            empty = registry->first == nullptr;
-        }
-        if (empty) {
-            this_thread_registry = nullptr;
-            free_registry(registry);
-        }
+        std::lock_guard hold(registry->lock);
+        registry->orphaned = true;
     }
 };
+
+/// The destructor of a pthread key whose value is the thread's registry:
+/// glibc runs those after every thread_local destructor, so here the thread
+/// is done with its registry, which is freed if it lists nothing, and
+/// otherwise by whoever takes its last generator out. (A pthread key
+/// destructor that runs later and creates a generator gets a new registry,
+/// and sets the key again: glibc then runs this once more.)
+void release(void* value) noexcept
+{
+    auto* registry = static_cast<Registry*>(value);
+    bool empty;
+    {
+        std::lock_guard hold(registry->lock);
+        registry->orphaned = true;
+        registry->released = true;
+        empty = registry->first == nullptr;
+    }
+    this_thread_exited = true;
+    if (this_thread_registry == registry)
+        this_thread_registry = nullptr;
+    if (empty)
+        free_registry(registry);
+}
+
+/// The key of release(), made once; none if pthread_key_create fails
+/// (1024 keys in use): threads' registries are then never freed.
+struct ReleaseKey {
+    pthread_key_t key;
+    bool made = pthread_key_create(&key, release) == 0;
+    ~ReleaseKey() // the library is unloaded: no more calls of release()
+    {
+        if (made)
+            pthread_key_delete(key);
+    }
+};
+ReleaseKey release_key;
 
 Registry& registry_of(const Control& generator) noexcept
 {
@@ -116,7 +151,7 @@ void unlist_label(Registry& registry, LabelEntry& label) noexcept
 
 using Label = std::unordered_map<const Control*, LabelEntry>::node_type;
 
-/// True if the registry is now orphaned and empty: the caller frees it.
+/// True if the registry is now released and empty: the caller frees it.
 /// The generator's label, if any, goes to `label`.
 bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noexcept
 {
@@ -133,7 +168,7 @@ bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noex
         registry.first = generator.links.next;
     if (generator.links.next != nullptr)
         generator.links.next->links.previous = generator.links.previous;
-    return registry.orphaned && registry.first == nullptr;
+    return registry.released && registry.first == nullptr;
 }
 
 } // namespace
@@ -161,6 +196,10 @@ ThreadState& make_thread_for_generators()
         entry(thread.number).store(registry, std::memory_order_release);
     }
     this_thread_registry = registry;
+    // Out of memory for the key's value, the registry is never released:
+    // it stays, listing nothing, after the thread.
+    if (release_key.made)
+        (void)pthread_setspecific(release_key.key, registry);
     if (!this_thread_exited) {
         static thread_local ThreadExit at_exit; // constructed once per thread: registers the destructor
         (void)at_exit;

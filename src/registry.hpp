@@ -7,8 +7,9 @@
 // threaded through the control blocks (RegistryLinks), under a spinlock
 // of its own. A generator is in the registry of the thread in the owner part of
 // its status word: before it starts, the thread that created it; after,
-// the thread that owns it. A thread's registry outlives the thread while it
-// still lists generators.
+// the thread that owns it. A thread's registry lasts through the thread's
+// exit, whose thread_local destructors may still create and destroy
+// generators, and outlives the thread while it still lists generators.
 #pragma once
 
 #include <cstddef>

@@ -65,7 +65,8 @@ struct Registry {
     SpinLock lock;
     Control* first = nullptr;        // guarded by lock, as are the links of the generators listed
     LabelEntry* labels = nullptr;    // guarded by lock: every label of a generator listed
-    bool orphaned = false;           // guarded by lock: its thread has exited
+    bool orphaned = false;           // guarded by lock: its thread has exited (its thread_locals are going)
+    bool released = false;           // guarded by lock: its thread is done with it (registry.cpp, release)
     std::uint32_t number;            // of its thread
     // Guarded by lock: the labels by generator. Few generators have one: an
     // index beside the list costs nothing to those that do not. Its nodes

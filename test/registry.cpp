@@ -1,8 +1,12 @@
 // The registry of each thread's live generators (src/registry.hpp): a
 // generator is listed by the thread that created it until it starts, then
-// by the thread that owns it; a thread's registry outlives the thread while
-// it lists generators, and no longer.
+// by the thread that owns it; a thread's registry lasts through the
+// thread's exit (its thread_local and pthread key destructors may create
+// generators) and outlives the thread while it lists generators, and no
+// longer.
 #include <catch2/catch.hpp>
+
+#include <pthread.h>
 
 #include <atomic>
 #include <thread>
@@ -112,4 +116,102 @@ TEST_CASE("generators created, handed over and destroyed on several threads at o
     for (auto& worker : workers)
         worker.join();
     CHECK(wrong == 0);
+}
+
+namespace {
+
+/// Creates and destroys two generators one after the other from a
+/// thread-local destructor that runs after the thread's registry was
+/// orphaned (it was constructed before the thread's first generator).
+struct CreatesTwiceAtExit {
+    int* results;
+    ~CreatesTwiceAtExit()
+    {
+        for (int i = 0; i < 2; ++i) {
+            auto g = counter();
+            results[i] = *g.next() + 1;
+        }
+    }
+};
+
+/// The same, after another thread destroyed the last generator of the
+/// thread's orphaned registry while it waited.
+struct CreatesAfterAnotherThreadDestroys {
+    std::atomic<int>* step;
+    int* results;
+    ~CreatesAfterAnotherThreadDestroys()
+    {
+        *step = 1; // orphaned: the other thread destroys `left` now
+        while (step->load() != 2)
+            std::this_thread::yield();
+        for (int i = 0; i < 2; ++i) {
+            auto g = counter();
+            results[i] = *g.next() + 1;
+        }
+    }
+};
+
+} // namespace
+
+TEST_CASE("a thread-local destructor that runs after the registry is orphaned creates and destroys generators",
+          "[registry]")
+{
+    std::size_t before = live_registries();
+    int results[2] = {0, 0};
+    on_a_thread_that_exits([&] {
+        static thread_local CreatesTwiceAtExit late{results};
+        (void)late;
+        auto g = counter(); // the thread's registry from here on; orphaned at its exit
+        REQUIRE(g.next() == 0);
+    });
+    CHECK(results[0] == 1);
+    CHECK(results[1] == 1);
+    CHECK(live_registries() == before);
+}
+
+TEST_CASE("a thread's registry stays while its thread-local destructors run, whoever destroys its generators",
+          "[registry]")
+{
+    std::size_t before = live_registries();
+    std::atomic<int> step{0};
+    int results[2] = {0, 0};
+    CopyGenerator<int> left;
+    std::thread exiting([&] {
+        static thread_local CreatesAfterAnotherThreadDestroys late{&step, results};
+        (void)late;
+        left = CopyGenerator<int>([](Yielder<int>& y) { y.yield(3); });
+        REQUIRE(left.next() == 3);
+        REQUIRE_FALSE(left.next()); // finished: any thread may destroy it
+    });
+    while (step.load() != 1)
+        std::this_thread::yield();
+    left = {}; // the last generator the exiting thread's registry lists
+    step = 2;
+    exiting.join();
+    CHECK(results[0] == 1);
+    CHECK(results[1] == 1);
+    CHECK(live_registries() == before);
+}
+
+TEST_CASE("a pthread key destructor that runs after the registry was released creates and destroys generators",
+          "[registry]")
+{
+    // glibc runs pthread key destructors after every thread_local one, in
+    // rounds: the library releases the thread's registry in one (a key of
+    // its own); this key, made later, runs after it.
+    static int result = 0;
+    pthread_key_t key;
+    REQUIRE(pthread_key_create(&key, [](void*) {
+                auto g = counter();
+                result = *g.next() + 1;
+            }) == 0);
+    std::size_t before = live_registries();
+    on_a_thread_that_exits([&] {
+        auto g = counter(); // the thread's registry, released at its exit
+        REQUIRE(g.next() == 0);
+        pthread_setspecific(key, &result);
+    });
+    CHECK(result == 1);
+    CHECK(live_registries() == before); // the second registry, released in the next round
+    pthread_key_delete(key);
 }
