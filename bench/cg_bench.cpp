@@ -14,6 +14,8 @@
 //                         (cg_1k_slice: each keeping 1000 bytes live)
 //   create_destroy        create, first resume, destroy a one-yield generator
 //                         (cg_finished: resumed to its end before destroying;
+//                         cg_empty: a generator that yields nothing, finished
+//                         by its first resume;
 //                         *_3_deep: suspended three calls deep, frames holding
 //                         nothing; cg_3_deep_destructor: the middle frame holds
 //                         an object with a destructor, so the destroy unwinds)
@@ -298,6 +300,13 @@ void create_destroy(const Settings& settings, std::vector<Result>& out)
                            cg::CopyGenerator<int> g([](cg::Yielder<int>& y) { y.yield(1); });
                            keep(g.next());
                            keep(g.next()); // finished: nothing to unwind
+                       }
+                   }),
+                   "ns"});
+    out.push_back({"create_destroy", "cg_empty", 0, median_ns_per_op(settings, [](std::size_t n) {
+                       for (std::size_t i = 0; i < n; ++i) {
+                           cg::CopyGenerator<int> g([](cg::Yielder<int>&) {});
+                           keep(g.next()); // finished at once: yields nothing
                        }
                    }),
                    "ns"});

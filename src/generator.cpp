@@ -184,11 +184,16 @@ std::size_t claim_for_start(ResumeFrame& frame)
     if (started)
         throw_not_resumable(*generator);
     ThreadState& thread = thread_for_generators(); // or throws
-    // Only a race between two threads starting the same generator fails here.
-    if (!claim_owner(*generator, owner, thread.number))
-        throw_wrong_thread(*generator, thread.number);
-    if (owner != thread.number)
+    // A generator its creator starts stays where it is: enter() makes it
+    // running, and no other thread may use it meanwhile (that would be a
+    // data race on the generator, as any unsynchronized use from two
+    // threads is). Another thread claims it with a compare-and-swap of its
+    // status, which two such threads racing to start it cannot both win.
+    if (owner != thread.number) {
+        if (!claim_owner(*generator, owner, thread.number))
+            throw_wrong_thread(*generator, thread.number);
         move_to_this_thread(*generator, owner);
+    }
     turn_off_fake_stacks();
     generator->head.saved_errno = *thread.error_number; // it starts with its resumer's
     return generator->head.headroom;
