@@ -50,9 +50,9 @@ std::atomic<Registry*>& entry(std::uint32_t number) noexcept
     return registry_table[number >> chunk_bits].load(std::memory_order_acquire)->entries[number & (chunk_size - 1)];
 }
 
-// Set once the thread's ThreadExit has run: a generator created after its
-// registry was released (by a later pthread key destructor) gets a registry
-// orphaned from birth.
+// Set at the thread's exit (ThreadExit, release): a generator created after
+// its registry was released (by a later pthread key destructor) gets a
+// registry orphaned from birth.
 constinit thread_local bool this_thread_exited __attribute__((tls_model("initial-exec"))) = false;
 
 /// Frees a registry that is released and empty; called by whoever made it so.
@@ -75,7 +75,7 @@ struct ThreadExit {
     ~ThreadExit()
     {
         this_thread_exited = true;
-        Registry* registry = this_thread_registry;
+        Registry* registry = this_thread_registry; // released only after this
         std::lock_guard hold(registry->lock);
         registry->orphaned = true;
     }
