@@ -25,9 +25,9 @@ inline constexpr bool lean_frames = false;
 /// suspended minimal generator allocates (its control block: head, saved
 /// registers, inline bytes, registry links; and its body).
 #if defined(__aarch64__)
-inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 80, minimal_generator_bytes = 288;
+inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 48, minimal_generator_bytes = 288;
 #else
-inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 48, minimal_generator_bytes = 144;
+inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 32, minimal_generator_bytes = 144;
 #endif
 
 /// Bytes of slice a control block holds itself on this CPU (a new

@@ -49,7 +49,8 @@
 #define CG_REGISTERS_D10 112
 #define CG_REGISTERS_D12 128
 #define CG_REGISTERS_D14 144
-#define CG_REGISTERS_FPCR 160
+#define CG_REGISTERS_FPCR 160 /* 4 bytes: FPCR's defined bits are its low 32 */
+#define CG_REGISTERS_RECEIVES 164 /* 4 bytes: 1 if the resume returns the word received (switch.S) */
 #define CG_REGISTERS_SIZE 168
 /* The slice bytes the control block holds itself follow the registers:
  * the minimal generator's slice is 48 bytes here (its entry keeps x19-x22
@@ -72,7 +73,7 @@
 #define CG_RESUMER_D10 112
 #define CG_RESUMER_D12 128
 #define CG_RESUMER_D14 144
-#define CG_RESUMER_FPCR 160
+#define CG_RESUMER_FPCR 160 /* 4 bytes */
 #define CG_RESUMER_FRAME_SIZE 176 /* S + 176: the resumer's sp before its call (the CFA) */
 
 /* struct cg_arch_link: the top of the home; offsets from the slice top. */
@@ -92,15 +93,21 @@ struct cg_arch_registers {
     uint64_t x[10]; /* x19 ... x28 */
     uint64_t x29, x30;
     uint64_t d[8]; /* d8 ... d15 */
-    uint64_t fpcr;
+    uint32_t fpcr;
+    /* Not a register: how the pending suspend goes on when resumed, written
+     * by the suspend: 0 returning the resume's ResumeFrame
+     * (cg_arch_suspend), 1 returning the word it sends
+     * (cg_arch_suspend_receiving, which then leaves no frame of its own in
+     * the slice). */
+    uint32_t receives;
 };
 
 struct cg_arch_resumer_frame {
     uint64_t x29, x30;
     uint64_t x[10]; /* x19 ... x28 */
     uint64_t d[8];  /* d8 ... d15 */
-    uint64_t fpcr;
-    uint64_t unused;
+    uint32_t fpcr;
+    uint32_t unused[3];
 };
 
 struct cg_arch_link {
@@ -123,6 +130,7 @@ static_assert(offsetof(cg_arch_registers, d[2]) == CG_REGISTERS_D10);
 static_assert(offsetof(cg_arch_registers, d[4]) == CG_REGISTERS_D12);
 static_assert(offsetof(cg_arch_registers, d[6]) == CG_REGISTERS_D14);
 static_assert(offsetof(cg_arch_registers, fpcr) == CG_REGISTERS_FPCR);
+static_assert(offsetof(cg_arch_registers, receives) == CG_REGISTERS_RECEIVES);
 static_assert(sizeof(cg_arch_registers) == CG_REGISTERS_SIZE);
 static_assert(offsetof(cg_arch_resumer_frame, x29) == CG_RESUMER_X29);
 static_assert(offsetof(cg_arch_resumer_frame, x30) == CG_RESUMER_X30);
@@ -161,7 +169,7 @@ inline constexpr SavedRegister saved_registers[] = {
     {"d10", 74, CG_REGISTERS_D10, 8},      {"d11", 75, CG_REGISTERS_D10 + 8, 8},
     {"d12", 76, CG_REGISTERS_D12, 8},      {"d13", 77, CG_REGISTERS_D12 + 8, 8},
     {"d14", 78, CG_REGISTERS_D14, 8},      {"d15", 79, CG_REGISTERS_D14 + 8, 8},
-    {"fpcr", -1, CG_REGISTERS_FPCR, 8},
+    {"fpcr", -1, CG_REGISTERS_FPCR, 4},
 };
 
 /// libunwind for this CPU (Debian's libunwind8), loaded at run time, and

@@ -50,9 +50,11 @@
 .endm
 
 /* The resumer's registers below its sp, which becomes S; its FPCR, which
- * stays in force, is also left in \fpcr (x9-x15: not a register saved). */
+ * stays in force, is also left in x\fpcr (\fpcr: 9-15, not a register saved). */
 .macro SAVE_RESUMER fpcr
-        NOT_AMONG \fpcr, "SAVE_RESUMER: fpcr must be one of x9-x15", x19, x20, x21, x22, x23, x24, x25, x26, x27, x28, x29, x30, sp
+.if (\fpcr < 9) || (\fpcr > 15)
+        .error "SAVE_RESUMER: fpcr must be one of x9-x15"
+.endif
         stp     x29, x30, [sp, #-CG_RESUMER_FRAME_SIZE]! /* frame record; sp = S */
         .cfi_def_cfa_offset CG_RESUMER_FRAME_SIZE
         .cfi_offset 29, CG_RESUMER_X29 - CG_RESUMER_FRAME_SIZE
@@ -66,8 +68,8 @@
         SAVE_RESUMER_PAIR d10, d11, CG_RESUMER_D10, 74
         SAVE_RESUMER_PAIR d12, d13, CG_RESUMER_D12, 76
         SAVE_RESUMER_PAIR d14, d15, CG_RESUMER_D14, 78
-        mrs     \fpcr, fpcr                     /* resumer's FPCR ... */
-        str     \fpcr, [sp, #CG_RESUMER_FPCR]   /* ... saved */
+        mrs     x\fpcr, fpcr                    /* resumer's FPCR ... */
+        str     w\fpcr, [sp, #CG_RESUMER_FPCR]  /* ... saved: its defined bits are the low 32 */
 .endm
 
 /* CFI for code running with sp = S: the frame is the resumer's call into
@@ -105,13 +107,14 @@
         ret                                     /* into the resumer (x30) */
 .endm
 
-/* Load the FPCR at [\base, #\offset] unless it equals the one in force,
- * in \current, through x15 (none of them x15). Writing FPCR may wait for
- * the FP pipeline; reading and comparing does not. */
+/* Load the FPCR at [\base, #\offset] (32 bits, as SAVE_RESUMER and
+ * SAVE_GENERATOR store it) unless it equals the one in force, in \current,
+ * through x15 (none of them x15). Writing FPCR may wait for the FP
+ * pipeline; reading and comparing does not. */
 .macro LOAD_FPCR base, offset, current
         NOT_AMONG \base, "LOAD_FPCR: x15 is clobbered", x15
         NOT_AMONG \current, "LOAD_FPCR: x15 is clobbered", x15
-        ldr     x15, [\base, #\offset]          /* the wanted FPCR */
+        ldr     w15, [\base, #\offset]          /* the wanted FPCR */
         cmp     x15, \current                   /* the one in force? */
         b.eq    .Lfpcr_kept\@                   /* yes: nothing to write */
         msr     fpcr, x15                       /* no: write it */
@@ -142,9 +145,9 @@
 .endm
 
 /* The running generator's registers into its control block at \ctl; its
- * FPCR also left in \fpcr. */
+ * FPCR also left in x\fpcr (\fpcr: a number). */
 .macro SAVE_GENERATOR ctl, fpcr
-        NOT_AMONG \ctl, "SAVE_GENERATOR: ctl and fpcr must differ", \fpcr
+        NOT_AMONG \ctl, "SAVE_GENERATOR: ctl and fpcr must differ", x\fpcr
         stp     x19, x20, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_X19] /* generator's x19, x20 */
         stp     x21, x22, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_X21] /* generator's x21, x22 */
         stp     x23, x24, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_X23] /* generator's x23, x24 */
@@ -155,8 +158,8 @@
         stp     d10, d11, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_D10] /* generator's d10, d11 */
         stp     d12, d13, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_D12] /* generator's d12, d13 */
         stp     d14, d15, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_D14] /* generator's d14, d15 */
-        mrs     \fpcr, fpcr                     /* generator's FPCR ... */
-        str     \fpcr, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_FPCR] /* ... saved */
+        mrs     x\fpcr, fpcr                    /* generator's FPCR ... */
+        str     w\fpcr, [\ctl, #CG_CONTROL_REGISTERS + CG_REGISTERS_FPCR] /* ... saved (the low 32 bits) */
 .endm
 
 /* A suspended generator's registers from its control block at \ctl (a
@@ -181,6 +184,76 @@
         ldrb    w\into, [x\into, #:lo12:cg_core_copies_every_slice] /* the flag */
 .endm
 
+/* The body of a suspend: entered (called or branched to) with sp at the
+ * slice's lowest byte, x30 where the generator continues, ctl in x0 and
+ * frame in x1. Copies the slice [sp, slice top) out: itself in the small
+ * case of trampoline.h, else through cg_core_save_slice, which also hands
+ * the value over (that may throw: nothing has changed then). Saves the
+ * generator's registers, records \receives as how it goes on when resumed
+ * (1: with the word received, see cg_arch_resume), and returns
+ * {CG_SWITCH_YIELDED, -} to the resumer. If the slice buffer could not
+ * grow (nothing has changed): with \receives 0 returns null, with 1
+ * branches to no_room, which must be in x2 at entry (kept below the slice
+ * across the core's call). */
+.macro SUSPEND receives
+.if (\receives != 0) && (\receives != 1)
+        .error "SUSPEND: receives is 0 or 1"
+.endif
+        CORE_COPIES_EVERY_SLICE 9               /* does the core copy every slice? */
+        cbnz    w9, .Lsave_by_core\@            /* yes */
+        ldr     x9, [x1, #CG_FRAME_DELIVER]     /* a value to deliver? */
+        cbnz    x9, .Lsave_by_core\@            /* yes: the core delivers it */
+        ldr     x10, [x0, #CG_CONTROL_SLICE_TOP] /* x10 = slice top */
+        mov     x11, sp                         /* x11 = sp, the slice bottom */
+        sub     x9, x10, x11                    /* x9 = the slice's size */
+        cmp     x9, #CG_SMALL_SLICE             /* a small slice? */
+        b.hi    .Lsave_by_core\@                /* no: the core copies it */
+        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* x12 = the buffer's capacity */
+        cmp     x9, x12                         /* does the buffer hold the slice? */
+        b.hi    .Lsave_by_core\@                /* no: the core grows it */
+        add     x16, x0, #CG_CONTROL_INLINE_BYTES /* x16 = the inline bytes ... */
+        cmp     w12, #CG_INLINE_CAPACITY        /* ... unless on the heap: */
+        b.ls    .Lsave_small\@                  /* (inline, which never shrinks) */
+        cmp     x12, x9, lsl #2                 /* a quarter of the buffer or less? */
+        b.hs    .Lsave_by_core\@                /* yes: the core may shrink it */
+        ldr     x16, [x16]                      /* x16 = the heap buffer they name */
+.Lsave_small\@:
+        str     w9, [x0, #CG_CONTROL_SLICE_SIZE] /* slice size */
+        COPY_SMALL_SLICE x11, x16, x9           /* slice out */
+        ldr     x9, [x10, #CG_LINK_RESUMER_SP]  /* x9 = S, from the link */
+        b       .Lsaved\@                       /* saved */
+.Lsave_by_core\@:
+        stp     x0, x30, [sp, #-32]!            /* keep ctl and the return address, */
+        .cfi_def_cfa_offset 32
+        .cfi_offset 30, -24
+        str     x2, [sp, #16]                   /* and no_room (unused when \receives is 0) */
+        mov     x2, x1                          /* 3rd argument: frame */
+        add     x1, sp, #32                     /* 2nd argument: the slice bottom */
+        bl      cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
+        mov     x9, x0                          /* x9 = S, or null */
+        ldr     x2, [sp, #16]                   /* no_room */
+        ldp     x0, x30, [sp], #32              /* ctl and the return address */
+        .cfi_def_cfa_offset 0
+        .cfi_restore 30
+        cbnz    x9, .Lsaved\@                   /* saved? */
+.if \receives
+        mov     x16, x2                         /* no: in x16, which the `bti c` of a function accepts, */
+        br      x16                             /* no_room(), which does not return */
+.else
+        mov     x0, #0                          /* no: null, */
+        ret                                     /* the generator goes on */
+.endif
+.Lsaved\@:
+        SAVE_GENERATOR x0, 10                   /* the generator's registers; x10 = its FPCR */
+        mov     w11, #\receives                 /* how it goes on when resumed ... */
+        str     w11, [x0, #CG_CONTROL_REGISTERS + CG_REGISTERS_RECEIVES] /* ... recorded */
+        mov     sp, x9                          /* leave the home: sp = S */
+        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+        LOAD_FPCR sp, CG_RESUMER_FPCR, x10      /* the resumer's FPCR */
+        mov     x0, #CG_SWITCH_YIELDED          /* status: yielded; x1: no payload */
+        RETURN_TO_RESUMER                       /* its registers back, into its code */
+.endm
+
         .text
 
 /* SwitchResult cg_arch_start(Control* ctl x0, ResumeFrame* frame x1,
@@ -196,7 +269,7 @@
 cg_arch_start:
         .cfi_startproc
         BTI_C                                   /* may be called through a register */
-        SAVE_RESUMER x9                         /* sp = S */
+        SAVE_RESUMER 9                          /* sp = S */
         mov     x10, sp                         /* x10 = S */
         sub     x11, x10, x3                    /* x11 = S minus the headroom, */
         and     x11, x11, #-16                  /* aligned down to 16, */
@@ -218,7 +291,7 @@ cg_arch_entry_return:
         mov     sp, x9                          /* sp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
         bl      cg_core_entry_returned          /* frames parked by a destroy come back */
-        ldr     x9, [sp, #CG_RESUMER_FPCR]      /* resumer's FPCR ... */
+        ldr     w9, [sp, #CG_RESUMER_FPCR]      /* resumer's FPCR ... */
         msr     fpcr, x9                        /* ... in force */
         mov     x0, #CG_SWITCH_FINISHED         /* status: finished */
         mov     x1, #0                          /* no payload */
@@ -231,7 +304,8 @@ cg_arch_entry_return:
  * Saves the resumer (sp = S), copies the slice home (itself in the inline
  * case of trampoline.h, else through cg_core_restore_slice with sp below S
  * and the slice), rewrites the link frame and returns to where the
- * generator yielded: its cg_arch_suspend returns `frame`. Returns as
+ * generator yielded: its cg_arch_suspend returns `frame` (the word at
+ * frame->sent, if it suspended receiving one). Returns as
  * cg_arch_start does, or {CG_SWITCH_TOO_DEEP, S} if the core refused.
  * What it needs from S stays in registers: a slice restored over frames
  * the core parked (a destroy from deep down) overwrites S. */
@@ -241,7 +315,7 @@ cg_arch_entry_return:
 cg_arch_resume:
         .cfi_startproc
         BTI_C                                   /* may be called through a register */
-        SAVE_RESUMER x9                         /* sp = S */
+        SAVE_RESUMER 9                          /* sp = S */
         mov     x23, sp                         /* x23 = S, the CFA's base while sp moves */
         .cfi_def_cfa x23, CG_RESUMER_FRAME_SIZE
         mov     x24, x9                         /* x24 = the FPCR in force */
@@ -285,6 +359,11 @@ cg_arch_resume:
         mov     sp, x22                         /* sp = the slice bottom */
         LOAD_FPCR x10, CG_CONTROL_REGISTERS + CG_REGISTERS_FPCR, x24 /* the generator's FPCR */
         LOAD_GENERATOR x10                      /* its other registers; x30: where it continues */
+        ldr     w12, [x10, #CG_CONTROL_REGISTERS + CG_REGISTERS_RECEIVES] /* does its suspend return a word? */
+        cbz     w12, .Lresumed                  /* no: `frame` */
+        ldr     x0, [x0, #CG_FRAME_SENT]        /* yes: x0 = where the resume put what it sends, */
+        ldr     x0, [x0]                        /* and the word itself */
+.Lresumed:
         ret                                     /* into the generator */
 .Lrefused:
         .cfi_restore_state
@@ -299,62 +378,16 @@ cg_arch_resume:
 /* ResumeFrame* cg_arch_suspend(Control* ctl x0, ResumeFrame* frame x1);
  *
  * Called by the running generator; `frame` is the resume to return to.
- * Copies the slice [sp, slice top) out: itself in the small case of
- * trampoline.h, else through cg_core_save_slice, which also hands the
- * value over (that may throw: nothing has changed then). Saves the
- * generator's registers and returns {CG_SWITCH_YIELDED, -} to the resumer.
- * Returns, when resumed, that resume's ResumeFrame; or null at once if the
- * slice buffer could not grow (nothing has changed). */
+ * SUSPEND 0 from its call. Returns, when resumed, that resume's
+ * ResumeFrame; or null at once if the slice buffer could not grow
+ * (nothing has changed). */
         .globl  cg_arch_suspend
         .type   cg_arch_suspend, %function
         .p2align 4
 cg_arch_suspend:
         .cfi_startproc
         BTI_C                                   /* may be called through a register */
-        CORE_COPIES_EVERY_SLICE 9               /* does the core copy every slice? */
-        cbnz    w9, .Lsave_by_core              /* yes */
-        ldr     x9, [x1, #CG_FRAME_DELIVER]     /* a value to deliver? */
-        cbnz    x9, .Lsave_by_core              /* yes: the core delivers it */
-        ldr     x10, [x0, #CG_CONTROL_SLICE_TOP] /* x10 = slice top */
-        mov     x11, sp                         /* x11 = sp, the slice bottom */
-        sub     x9, x10, x11                    /* x9 = the slice's size */
-        cmp     x9, #CG_SMALL_SLICE             /* a small slice? */
-        b.hi    .Lsave_by_core                  /* no: the core copies it */
-        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* x12 = the buffer's capacity */
-        cmp     x9, x12                         /* does the buffer hold the slice? */
-        b.hi    .Lsave_by_core                  /* no: the core grows it */
-        add     x16, x0, #CG_CONTROL_INLINE_BYTES /* x16 = the inline bytes ... */
-        cmp     w12, #CG_INLINE_CAPACITY        /* ... unless on the heap: */
-        b.ls    .Lsave_small                    /* (inline, which never shrinks) */
-        cmp     x12, x9, lsl #2                 /* a quarter of the buffer or less? */
-        b.hs    .Lsave_by_core                  /* yes: the core may shrink it */
-        ldr     x16, [x16]                      /* x16 = the heap buffer they name */
-.Lsave_small:
-        str     w9, [x0, #CG_CONTROL_SLICE_SIZE] /* slice size */
-        COPY_SMALL_SLICE x11, x16, x9           /* slice out */
-        ldr     x9, [x10, #CG_LINK_RESUMER_SP]  /* x9 = S, from the link */
-        b       .Lsaved                         /* saved */
-.Lsave_by_core:
-        stp     x0, x30, [sp, #-16]!            /* keep ctl and the return address */
-        .cfi_def_cfa_offset 16
-        .cfi_offset 30, -8
-        mov     x2, x1                          /* 3rd argument: frame */
-        add     x1, sp, #16                     /* 2nd argument: the slice bottom */
-        bl      cg_core_save_slice              /* char* (Control*, char* bottom, ResumeFrame*): S, or null */
-        mov     x9, x0                          /* x9 = S, or null */
-        ldp     x0, x30, [sp], #16              /* ctl and the return address */
-        .cfi_def_cfa_offset 0
-        .cfi_restore 30
-        cbnz    x9, .Lsaved                     /* saved? */
-        mov     x0, #0                          /* no: null, */
-        ret                                     /* the generator goes on */
-.Lsaved:
-        SAVE_GENERATOR x0, x10                  /* the generator's registers; x10 = its FPCR */
-        mov     sp, x9                          /* leave the home: sp = S */
-        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
-        LOAD_FPCR sp, CG_RESUMER_FPCR, x10      /* the resumer's FPCR */
-        mov     x0, #CG_SWITCH_YIELDED          /* status: yielded; x1: no payload */
-        RETURN_TO_RESUMER                       /* its registers back, into its code */
+        SUSPEND 0
         .cfi_endproc
         .size   cg_arch_suspend, .-cg_arch_suspend
 
@@ -362,9 +395,11 @@ cg_arch_suspend:
  *                                     void (*no_room)() x2);
  *
  * cg_arch_suspend for a yield that receives a word (trampoline.h), which
- * its caller tail-calls. When resumed, returns that resume's *frame->sent,
- * with `ret` as every switch here (see top). If the slice buffer could not
- * grow, branches to no_room as its tail call. */
+ * its caller tail-calls: SUSPEND 1 with its caller's return address in
+ * x30, so that neither leaves a frame in the slice. When resumed,
+ * cg_arch_resume returns *frame->sent straight to that caller, with `ret`
+ * as every switch here (see top); if the slice buffer could not grow,
+ * branches to no_room. */
         .globl  cg_arch_suspend_receiving
         .hidden cg_arch_suspend_receiving       /* called by the core only */
         .type   cg_arch_suspend_receiving, %function
@@ -372,20 +407,7 @@ cg_arch_suspend:
 cg_arch_suspend_receiving:
         .cfi_startproc
         BTI_C                                   /* a linker's veneer may branch here through x16 */
-        stp     x2, x30, [sp, #-16]!            /* keep no_room and our return address */
-        .cfi_def_cfa_offset 16
-        .cfi_offset 30, -8
-        bl      cg_arch_suspend                 /* suspended; returns the resume that continues us, or null */
-        ldp     x2, x30, [sp], #16              /* no_room and our return address */
-        .cfi_def_cfa_offset 0
-        .cfi_restore 30
-        cbz     x0, .Lno_room                   /* not suspended: the slice buffer could not grow */
-        ldr     x0, [x0, #CG_FRAME_SENT]        /* x0 = where the resume put what it sends */
-        ldr     x0, [x0]                        /* x0 = the word received */
-        ret                                     /* to our caller */
-.Lno_room:
-        mov     x16, x2                         /* in x16, which the `bti c` of a function accepts, */
-        br      x16                             /* no_room(), which does not return */
+        SUSPEND 1
         .cfi_endproc
         .size   cg_arch_suspend_receiving, .-cg_arch_suspend_receiving
 
