@@ -1,6 +1,8 @@
-// support.cpp - Catch2's main, the counting allocator, child processes.
-#define CATCH_CONFIG_RUNNER
+// support.cpp - the tests' main, the counting allocator, child processes.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES // the listener's base class
 #include <catch2/catch.hpp>
+
+#include "catch2_session.hpp"
 
 #include "support.hpp"
 
@@ -183,7 +185,7 @@ ChildResult run_in_child(const std::function<void()>& body)
 int main(int argc, char** argv)
 {
     cg_test::use_counting_allocator();
-    int failed = Catch::Session().run(argc, argv);
+    int failed = catch2_session::run(argc, argv);
     if (!cg_test::leaking_tests.empty()) {
         std::fprintf(stderr, "%zu test case(s) leaked cg allocations\n", cg_test::leaking_tests.size());
         return 1;
