@@ -164,9 +164,10 @@ CG_API const char* cg_strerror(int status);
  * its bookkeeping of each thread, a few KiB), process-wide; NULL functions
  * restore malloc and free. Call it while no generator exists. allocate
  * returns NULL on failure; deallocate gets the size that was allocated.
- * Control blocks a thread keeps for reuse (README.md, "Memory") go back to
- * the functions they came from at that thread's next create or destroy,
- * its cg_trim_buffers(), or its exit. */
+ * A thread's slabs of control blocks (README.md, "Memory") go back to the
+ * functions they came from: those that hold no block at that thread's next
+ * create or destroy (or its exit), the others when their last block is
+ * freed. */
 CG_API void cg_set_allocator(void* (*allocate)(size_t size, void* context),
                              void (*deallocate)(void* memory, size_t size, void* context),
                              void* context);

@@ -11,8 +11,14 @@ namespace {
 
 void* allocate_with_malloc(std::size_t size, void*) { return std::malloc(size); }
 void deallocate_with_free(void* memory, std::size_t, void*) { std::free(memory); }
+void* allocate_aligned_with_malloc(std::size_t size, std::size_t alignment)
+{
+    void* memory;
+    return posix_memalign(&memory, alignment, size) == 0 ? memory : nullptr;
+}
 
-constinit const Allocator default_allocator = {&allocate_with_malloc, &deallocate_with_free, nullptr};
+constinit const Allocator default_allocator = {&allocate_with_malloc, &deallocate_with_free, nullptr,
+                                               &allocate_aligned_with_malloc};
 // Set while no generator exists; read on every allocation. An atomic so
 // that setting it is not a data race with other threads' allocations.
 constinit Allocator installed_allocator = default_allocator;
@@ -45,7 +51,7 @@ extern "C" void cg_set_allocator(void* (*allocate)(size_t, void*), void (*deallo
     if (allocate == nullptr || deallocate == nullptr) {
         current_allocator.store(&default_allocator, std::memory_order_release);
     } else {
-        installed_allocator = {allocate, deallocate, context};
+        installed_allocator = {allocate, deallocate, context, nullptr};
         current_allocator.store(&installed_allocator, std::memory_order_release);
     }
     // After the store: a thread that sees the new count sees the new functions.

@@ -13,7 +13,7 @@
 #include "allocator.hpp"
 #include "cleanup_scan.hpp"
 #include "control.hpp"
-#include "control_cache.hpp"
+#include "control_slab.hpp"
 #include "errors.hpp"
 #include "parking.hpp"
 #include "registry.hpp"

@@ -9,8 +9,9 @@
 // reads mark their own copies defined; the generator's buffer keeps its
 // state, so memcheck still checks the generator's code.
 //
-// Memory cg keeps for reuse instead of freeing (control_cache.hpp) is
-// marked as free memory would be, so that memcheck still reports its use.
+// Free control blocks in their slabs, and those a thread keeps for reuse
+// (control_slab.hpp), are marked as freed memory would be, so that
+// memcheck still reports their use.
 // Those marks are on a hot path: they are made only when the program runs
 // under valgrind, found once (a client request's stores and its magic
 // sequence cost about 2 ns each, measured on a create and a destroy).

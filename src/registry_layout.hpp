@@ -8,37 +8,13 @@
 #include <string_view>
 #include <unordered_map>
 
-#include <sched.h>
-
 #include <cg/detail/runtime.hpp>
 
-#include "frame_layout.h" // arch::spin_pause
+#include "spin_lock.hpp"
 
 namespace cg::detail {
 
 struct Control;
-
-/// The lock of a registry: taken for a few instructions by create and
-/// destroy, longer only by the rare walks of the whole list. Taking it
-/// costs one atomic exchange and releasing it a plain store, where
-/// std::mutex pays an atomic operation for each (about 10 ns more per
-/// create + destroy, measured on this project's machine).
-class SpinLock {
-public:
-    void lock() noexcept
-    {
-        while (locked_.exchange(true, std::memory_order_acquire))
-            for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
-                if (spins < 100)
-                    arch::spin_pause();
-                else
-                    sched_yield(); // a walk of the list: let it finish
-    }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
-private:
-    std::atomic<bool> locked_{false};
-};
 
 /// A generator's label. Its registry finds it by the generator (an index)
 /// and a debugger by walking the registry's list of labels, so the text is

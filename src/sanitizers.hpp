@@ -21,9 +21,9 @@
 // cg turns that detection off, when a program that enabled it starts its
 // first generator, and says so once on stderr.
 //
-// Kept memory. Control blocks kept for reuse (control_cache.hpp) are
-// poisoned while kept, so that ASan reports a use of a destroyed
-// generator's memory as it would after free().
+// Kept memory. Free control blocks in their slabs, and those a thread
+// keeps for reuse (control_slab.hpp), are poisoned, so that ASan reports a
+// use of a destroyed generator's memory as it would after free().
 //
 // The symbols are weak so that the library, built with or without ASan,
 // does this whenever the program runs under ASan: a user's sanitized build

@@ -9,7 +9,7 @@
 
 #include "allocator.hpp"
 #include "control.hpp"
-#include "control_cache.hpp"
+#include "control_slab.hpp"
 #include "registry.hpp"
 #include "thread_state.hpp"
 

@@ -157,7 +157,7 @@ int main(void)
         CHECK(slice < 1000);
         CHECK(cg_trim_buffers() == (slice > inline_bytes ? before - slice : before));
         CHECK(cg_buffer_capacity(co) == (slice > inline_bytes ? slice : inline_bytes));
-        cg_destroy(fresh); /* after the trim, which would give back its control block, kept for reuse */
+        cg_destroy(fresh); /* after the trim, which would count its slab given back if it held no block */
     }
     CHECK(cg_invoke(co, 0) == 3);
     CHECK(cg_buffer_capacity(NULL) == 0);

@@ -19,7 +19,7 @@
 
 #include <cg.h>
 
-#include "control_cache.hpp" // src/: give_back_kept_controls
+#include "control_slab.hpp" // src/: give_back_kept_controls
 
 namespace cg_test {
 

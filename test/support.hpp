@@ -21,9 +21,9 @@ inline constexpr bool lean_frames = false;
 #endif
 
 /// The figures README.md quotes for each CPU, for lean frames: the slice
-/// of the minimal C++ generator and of a minimal C one, and the bytes one
-/// suspended minimal generator allocates (its control block: head, saved
-/// registers, inline bytes, registry links; and its body).
+/// of the minimal C++ generator and of a minimal C one, and the bytes of a
+/// suspended minimal generator's block in its slab (its control block:
+/// head, saved registers, inline bytes, registry links; and its body).
 #if defined(__aarch64__)
 inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 48, minimal_generator_bytes = 288;
 #else

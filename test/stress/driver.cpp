@@ -85,6 +85,15 @@ private:
                 live.push_back(g);
         if (live.empty())
             return false;
+        if (rng_.chance(40)) {
+            // Suspended generators get buffers of exactly their slices, and
+            // slabs with no control block taken go back (src/control_slab.hpp):
+            // every generator must go on as if nothing happened.
+            std::size_t given_back = cg::trim_buffers();
+            if (verbose_)
+                std::printf("step %d: trim_buffers: %zu bytes given back\n", step_, given_back);
+            return true;
+        }
         std::size_t g = live[rng_.below(live.size())];
         Slot& slot = slots_[g];
         if (rng_.chance(8)) {

@@ -6,7 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "model.hpp" // slice_class_count
+#include "control_slab.hpp" // src/: ControlSlabCounts
+#include "model.hpp"        // slice_class_count
 
 namespace cg_stress {
 
@@ -28,9 +29,9 @@ struct Totals {
     std::uint64_t destroyed_below_home[slice_class_count] = {};
     /// How destroys of suspended generators went (src/cleanup_scan.hpp).
     std::uint64_t discarded = 0, unwound = 0;
-    /// What creates and destroys did with the thread's cache of control
-    /// blocks (src/control_cache.hpp).
-    std::uint64_t reused = 0, allocated = 0, kept = 0, overflowed = 0, uncached = 0;
+    /// What creates and destroys did with the thread's slabs of control
+    /// blocks (src/control_slab.hpp).
+    cg::detail::ControlSlabCounts blocks = {};
 };
 
 /// Runs the program of `seed` for at most `max_steps` steps; throws Failure.

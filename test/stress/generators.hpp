@@ -318,7 +318,7 @@ private:
 
     /// Its Tracked a capture: no frame has a destructor, a destroy discards
     /// them. With `Ballast` bytes captured too: 160 make the control block
-    /// too large for the thread's cache of blocks (src/control_cache.hpp).
+    /// too large for a slab (src/control_slab.hpp).
     template <std::size_t Ballast>
     static cg::CopyGenerator<std::uint64_t> capturing_body(const BodySpec& spec)
     {

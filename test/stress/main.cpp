@@ -36,7 +36,7 @@
 #include <cg.h>
 
 #include "cleanup_scan.hpp"  // src/: destroy_counts_of_this_thread
-#include "control_cache.hpp" // src/: control_cache_counts_of_this_thread
+#include "control_slab.hpp" // src/: control_slab_counts_of_this_thread
 #include "driver.hpp"
 #include "generators.hpp"
 
@@ -185,12 +185,7 @@ void run_counted(const Settings& settings, int thread, std::chrono::steady_clock
     cg::detail::DestroyCounts destroys = cg::detail::destroy_counts_of_this_thread();
     totals.discarded = destroys.discarded;
     totals.unwound = destroys.unwound;
-    cg::detail::ControlCacheCounts blocks = cg::detail::control_cache_counts_of_this_thread();
-    totals.reused = blocks.reused;
-    totals.allocated = blocks.allocated;
-    totals.kept = blocks.kept;
-    totals.overflowed = blocks.overflowed;
-    totals.uncached = blocks.uncached;
+    totals.blocks = cg::detail::control_slab_counts_of_this_thread();
 }
 
 } // namespace
@@ -231,11 +226,15 @@ int main(int argc, char** argv)
             sum.destroyed_below_home[c] += t.destroyed_below_home[c];
         sum.discarded += t.discarded;
         sum.unwound += t.unwound;
-        sum.reused += t.reused;
-        sum.allocated += t.allocated;
-        sum.kept += t.kept;
-        sum.overflowed += t.overflowed;
-        sum.uncached += t.uncached;
+        sum.blocks.reused += t.blocks.reused;
+        sum.blocks.taken += t.blocks.taken;
+        sum.blocks.kept += t.blocks.kept;
+        sum.blocks.slabs_made += t.blocks.slabs_made;
+        sum.blocks.freed_here += t.blocks.freed_here;
+        sum.blocks.freed_elsewhere += t.blocks.freed_elsewhere;
+        sum.blocks.collected += t.blocks.collected;
+        sum.blocks.slabs_given_back += t.blocks.slabs_given_back;
+        sum.blocks.unslabbed += t.blocks.unslabbed;
     }
     std::printf("cg-stress: %llu programs, %llu generators, %llu resumes (%llu refused as too deep, as planned), "
                 "%llu destroyed early, %.1f s",
@@ -258,27 +257,35 @@ int main(int argc, char** argv)
     }
     std::printf("\ncg-stress: destroys of suspended generators: frames discarded %llu, unwound %llu\n",
                 static_cast<unsigned long long>(sum.discarded), static_cast<unsigned long long>(sum.unwound));
-    std::printf("cg-stress: control blocks: reused %llu, allocated %llu, kept %llu, given back as their size's "
-                "place was full %llu, too large to keep %llu\n",
-                static_cast<unsigned long long>(sum.reused), static_cast<unsigned long long>(sum.allocated),
-                static_cast<unsigned long long>(sum.kept), static_cast<unsigned long long>(sum.overflowed),
-                static_cast<unsigned long long>(sum.uncached));
+    const cg::detail::ControlSlabCounts& blocks = sum.blocks;
+    std::printf("cg-stress: control blocks: reused %llu, taken from slabs %llu, slabs made %llu, kept %llu, freed "
+                "by their slab's thread %llu, by another %llu, collected %llu, slabs given back %llu, too large "
+                "for a slab %llu\n",
+                static_cast<unsigned long long>(blocks.reused), static_cast<unsigned long long>(blocks.taken),
+                static_cast<unsigned long long>(blocks.slabs_made), static_cast<unsigned long long>(blocks.kept),
+                static_cast<unsigned long long>(blocks.freed_here),
+                static_cast<unsigned long long>(blocks.freed_elsewhere),
+                static_cast<unsigned long long>(blocks.collected),
+                static_cast<unsigned long long>(blocks.slabs_given_back),
+                static_cast<unsigned long long>(blocks.unslabbed));
     if (failed)
         return 1;
     // A sanitizer's instrumentation may give a frame a landing pad of its
     // own: only lean frames are sure to be discarded.
     every_class = every_class && sum.unwound > 0 && (sum.discarded > 0 || !lean_frames);
-    every_class = every_class && sum.reused > 0 && sum.allocated > 0 && sum.kept > 0 && sum.overflowed > 0 &&
-                  sum.uncached > 0;
+    // Each program's generators live on one thread: blocks freed by another
+    // thread are test/control_slab.cpp's.
+    every_class = every_class && blocks.reused > 0 && blocks.taken > 0 && blocks.slabs_made > 0 &&
+                  blocks.kept > 0 && blocks.freed_here > 0 && blocks.slabs_given_back > 0 && blocks.unslabbed > 0;
     // The programs must reach each case; a few hundred are enough to.
     if (!every_class && sum.programs >= min_programs_for_coverage) {
         std::printf("cg-stress: FAILED: %llu programs destroyed no generator of some slice class from below its "
-                    "home's top, or none some way, or missed a way of the cache of control blocks: the program "
+                    "home's top, or none some way, or missed a way of the slabs of control blocks: the program "
                     "generator misses a case\n",
                     static_cast<unsigned long long>(sum.programs));
         return 1;
     }
-    cg::detail::give_back_kept_controls(); // the other threads gave theirs back as they exited
+    cg::detail::give_back_kept_controls(); // the other threads' slabs went back as they exited
     if (cg_allocations.load() != 0) {
         std::printf("cg-stress: FAILED: %ld cg allocations outstanding at the end\n", cg_allocations.load());
         return 1;
