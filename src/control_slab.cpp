@@ -85,6 +85,7 @@ struct Slab {
     // Under the lock.
     SpinLock lock;
     SlabSet* owner_set;               // while owned
+    Slab* next_returned = nullptr;    // in owner_set's stack of slabs with blocks returned
     std::uint32_t returned_count = 0; // blocks other threads freed, not collected yet
     std::uint32_t live = 0;           // once orphaned: blocks not freed yet
     std::uint64_t returned[page_words] = {};
@@ -287,7 +288,9 @@ struct SlabSet {
     // What every create and destroy reads, first: one cache line.
     const std::uint64_t id = slab_set_ids.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint32_t changes = allocator_changes();
-    std::atomic<std::uint32_t> returns{0}; // blocks other threads freed into these slabs since the last collection
+    // The slabs into which other threads freed blocks since the last
+    // collection: pushed by those threads, taken whole by the owner.
+    std::atomic<Slab*> returned_slabs{nullptr};
     ControlSlabCounts counts = {};
     SizeSlabs sizes[slab_classes];
 
@@ -356,27 +359,26 @@ struct SlabSet {
     /// the next refill of its size takes blocks from it.
     void collect() noexcept
     {
-        if (returns.load(std::memory_order_relaxed) == 0)
+        if (returned_slabs.load(std::memory_order_relaxed) == nullptr)
             return;
-        returns.exchange(0, std::memory_order_relaxed);
-        for (SizeSlabs& size : sizes)
-            size.for_each([&](Slab& slab) {
-                {
-                    std::lock_guard hold(slab.lock);
-                    if (slab.returned_count == 0)
-                        return;
-                    for (std::uint32_t page = 0; page < slab.pages; ++page)
-                        slab.free_bits[page] |= std::exchange(slab.returned[page], 0);
-                    counts.collected += slab.returned_count;
-                    slab.free_count += slab.returned_count;
-                    slab.used -= std::exchange(slab.returned_count, 0);
-                    slab.hint = 0;
-                }
-                if (slab.listed == Listed::full) {
-                    unlist(size.full, slab);
-                    push(size.partial, slab, Listed::partial);
-                }
-            });
+        for (Slab *slab = returned_slabs.exchange(nullptr, std::memory_order_acquire), *next; slab != nullptr;
+             slab = next) {
+            {
+                std::lock_guard hold(slab->lock);
+                next = std::exchange(slab->next_returned, nullptr);
+                for (std::uint32_t page = 0; page < slab->pages; ++page)
+                    slab->free_bits[page] |= std::exchange(slab->returned[page], 0);
+                counts.collected += slab->returned_count;
+                slab->free_count += slab->returned_count;
+                slab->used -= std::exchange(slab->returned_count, 0);
+                slab->hint = 0;
+            }
+            if (slab->listed == Listed::full) {
+                SizeSlabs& size = sizes[size_class(slab->block_bytes)];
+                unlist(size.full, *slab);
+                push(size.partial, *slab, Listed::partial);
+            }
+        }
     }
 
     /// Gives back every slab with no block taken; returns their bytes.
@@ -446,6 +448,9 @@ struct SlabSet {
             });
             size = SizeSlabs{};
         }
+        // No thread pushes onto it any more; what it lists is orphaned,
+        // collected above, maybe given back.
+        returned_slabs.store(nullptr, std::memory_order_relaxed);
     }
 
     /// After cg_set_allocator: the slabs go back to the functions they came
@@ -484,8 +489,13 @@ struct SlabSet {
         std::lock_guard hold(slab.lock);
         if (slab.owner.load(std::memory_order_relaxed) != 0) {
             slab.returned[place.page] |= place.bit;
-            ++slab.returned_count;
-            slab.owner_set->returns.fetch_add(1, std::memory_order_relaxed);
+            if (slab.returned_count++ == 0) { // onto the owner's stack, where it is not yet
+                std::atomic<Slab*>& stack = slab.owner_set->returned_slabs;
+                slab.next_returned = stack.load(std::memory_order_relaxed);
+                while (!stack.compare_exchange_weak(slab.next_returned, &slab, std::memory_order_release,
+                                                    std::memory_order_relaxed)) {
+                }
+            }
         } else {
             slab.free_bits[place.page] |= place.bit;
             last = --slab.live == 0;

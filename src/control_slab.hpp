@@ -14,8 +14,9 @@
 // A thread keeps the last 8 blocks of each size it freed for its next
 // creates of that size; the others go back to their slabs. Any thread may
 // free a block. The thread that owns its slab frees it with a few plain
-// stores; another thread hands it back under the slab's lock, and the
-// owner collects what was handed back when it runs out of free blocks. A
+// stores; another thread hands it back under the slab's lock (and puts
+// the slab on the owner's stack of slabs to visit), and the owner collects
+// what was handed back when it runs out of free blocks. A
 // slab whose last block its owner frees goes back to the allocator it came
 // from, unless blocks are being carved from it; one that is empty after a
 // collection stays for the next blocks of its size; every slab that holds

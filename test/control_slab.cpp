@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -316,18 +317,15 @@ TEST_CASE("blocks another thread frees come back to the slab's thread", "[contro
 {
     cg::trim_buffers();
     SlabCounter counter;
-    std::vector<CopyGenerator<int>> made_here;
-    made_here.push_back(sized<64>());
-    while (counter.since().slabs_made == 1) // the first slab full, and one block of the second
-        made_here.push_back(sized<64>());
-    std::set<std::uintptr_t> handed_over;
+    // The first slab full, and one block of the second, which blocks are
+    // then taken from: both get blocks back.
     std::vector<CopyGenerator<int>> to_free;
-    for (std::size_t i = 0; i < made_here.size() - 1; ++i) {
-        handed_over.insert(block_of(made_here[i]));
-        to_free.push_back(std::move(made_here[i]));
-    }
-    CopyGenerator<int> last = std::move(made_here.back());
-    made_here.clear();
+    to_free.push_back(sized<64>());
+    while (counter.since().slabs_made == 1)
+        to_free.push_back(sized<64>());
+    std::set<std::uintptr_t> handed_over;
+    for (const auto& g : to_free)
+        handed_over.insert(block_of(g));
     ControlSlabCounts there{};
     std::thread worker([&] {
         for (auto& g : to_free)
@@ -340,21 +338,68 @@ TEST_CASE("blocks another thread frees come back to the slab's thread", "[contro
     CHECK(there.kept == 8);
     CHECK(there.freed_elsewhere == handed_over.size() - 8);
     CHECK(there.freed_here == 0);
+    CHECK(counter.since().collected == 0);
 
-    // This thread takes the blocks back when its current slab runs out:
-    // the first slab, all free again, serves the creates after that.
+    // This thread takes the blocks back when the slab it takes from runs
+    // out: both slabs' at once; then the first slab, all free again, serves
+    // the creates after the second's.
     std::vector<CopyGenerator<int>> again;
-    bool reused = false;
-    while (!reused && again.size() < 1000) {
+    std::size_t reused = 0;
+    while (reused < handed_over.size() && again.size() < 1000) {
         again.push_back(sized<64>());
-        reused = handed_over.count(block_of(again.back())) != 0;
+        reused += handed_over.count(block_of(again.back()));
     }
-    CHECK(reused);
+    CHECK(reused == handed_over.size());
     CHECK(counter.since().collected == handed_over.size());
     CHECK(counter.since().slabs_made == 2);
     for (auto& g : again)
         run_out(g);
-    run_out(last);
+}
+
+TEST_CASE("other threads free into a thread's slabs while it creates and destroys", "[control_slab]")
+{
+    cg::trim_buffers();
+    std::size_t outstanding = cg_test::outstanding_allocations();
+    SlabCounter counter;
+    constexpr int per_worker = 3000;
+    std::vector<CopyGenerator<int>> handed[2];
+    for (auto& batch : handed) {
+        batch.reserve(per_worker);
+        for (int i = 0; i < per_worker; ++i)
+            batch.push_back(sized<104>());
+    }
+    std::atomic<int> ready{0};
+    std::atomic<int> wrong{0}; // Catch2's assertions are for one thread
+    std::vector<std::thread> workers;
+    for (auto& batch : handed)
+        workers.emplace_back([&batch, &ready, &wrong] {
+            ready.fetch_add(1);
+            while (ready.load() != 3) {
+            }
+            for (; !batch.empty(); batch.pop_back()) { // each destroy races the owner's frees and collections
+                CopyGenerator<int>& g = batch.back();
+                wrong += g.next() != 0 || g.next() != 1 || g.next().has_value();
+            }
+        });
+    // Meanwhile this thread takes blocks, from its slabs and from what the
+    // workers hand back, and frees its own.
+    ready.fetch_add(1);
+    while (ready.load() != 3) {
+    }
+    std::vector<CopyGenerator<int>> own;
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 600; ++i) // more than a slab holds: its slabs run out, and it collects
+            own.push_back(sized<104>());
+        for (auto& g : own)
+            run_out(g);
+        own.clear();
+    }
+    for (std::thread& worker : workers)
+        worker.join();
+    CHECK(wrong == 0);
+    cg::trim_buffers(); // collects whatever the workers handed back since
+    CHECK(counter.since().collected == 2 * per_worker);
+    CHECK(cg_test::outstanding_allocations() == outstanding);
 }
 
 namespace {
