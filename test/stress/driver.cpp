@@ -7,6 +7,7 @@
 
 #include <cg/copy_generator.hpp>
 
+#include "control_slab.hpp" // src/: give_back_kept_controls
 #include "generators.hpp"
 #include "reference.hpp"
 
@@ -86,12 +87,15 @@ private:
         if (live.empty())
             return false;
         if (rng_.chance(40)) {
-            // Suspended generators get buffers of exactly their slices, and
-            // slabs with no control block taken go back (src/control_slab.hpp):
-            // every generator must go on as if nothing happened.
-            std::size_t given_back = cg::trim_buffers();
+            // The thread's kept control blocks go back to their slabs, and
+            // the slabs that hold none to the allocator (src/control_slab.hpp),
+            // as cg::trim_buffers() does without trimming buffers, which
+            // would move the small slices of aarch64 into the inline bytes
+            // and leave a slice class unreached.
+            std::size_t given_back = cg::detail::give_back_kept_controls();
             if (verbose_)
-                std::printf("step %d: trim_buffers: %zu bytes given back\n", step_, given_back);
+                std::printf("step %d: control blocks back to their slabs: %zu bytes given back\n", step_,
+                            given_back);
             return true;
         }
         std::size_t g = live[rng_.below(live.size())];
