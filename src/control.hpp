@@ -25,9 +25,13 @@ struct Control {
     cg_arch_registers registers; // the suspended generator's callee-saved state (arch/)
     // The slice bytes while they fit here; then a pointer to a heap buffer.
     alignas(8) unsigned char buffer[inline_capacity];
-    RegistryLinks links; // in the registry of the thread its status names (registry.hpp)
     // The body follows, if it is stored (GeneratorOps::body_size).
 };
+
+/// The status of a control block that holds no generator (free in its
+/// slab, or kept for a create): no thread has the number `unowned`. Walks
+/// of every block (registry.hpp) skip those.
+inline constexpr std::uint32_t free_status = status_of(unowned, State::finished);
 
 // What the trampoline reads and returns (trampoline.h), checked.
 static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_top) == CG_CONTROL_SLICE_TOP);

@@ -25,22 +25,17 @@
 
 #include "allocator.hpp"
 #include "control.hpp"
+#include "control_slab_layout.hpp"
 #include "memcheck.hpp"
 #include "per_thread.hpp"
 #include "sanitizers.hpp"
 #include "spin_lock.hpp"
 
 namespace cg::detail {
-namespace {
 
-/// A slab's pages: the larger, the less is lost at their ends, but each
-/// page's blocks have one 64-bit word of free bits. 8 KiB: 60 bare control
-/// blocks of 136 bytes on amd64 (24 bytes lost), 29 of 280 on aarch64 (64
-/// lost; 4 KiB would lose 168 of every 4096, more than malloc's rounding).
-constexpr std::uintptr_t page_bytes = 8192;
-static_assert((page_bytes - 8) / sizeof(Control) <= 64, "a page's blocks have one word of free bits");
-constexpr std::size_t full_pages = 8;             // a size's slabs grow to 64 KiB: 1, 2, 4, then 8 pages
-constexpr std::size_t page_words = full_pages + 1; // and a partial page at the end
+constinit Slab* all_slabs = nullptr;
+
+namespace {
 
 /// Block sizes go in steps of 8 bytes: sizeof(Control) + 8 * class.
 constexpr std::size_t block_size(std::size_t size) noexcept { return (size + 7) / 8 * 8; }
@@ -55,55 +50,6 @@ constexpr std::size_t size_class(std::size_t block) noexcept
 constexpr std::uint32_t first_block_offset(std::size_t block) noexcept { return block % 16 == 0 ? 16 : 8; }
 
 std::atomic<std::uint64_t> slab_set_ids{0};
-
-struct SlabSet;
-
-/// Which of its size's lists a slab the owner holds is on.
-enum class Listed : std::uint8_t { current, partial, full };
-
-struct Slab {
-    // What a create or a destroy by the owner reads and writes, first: in
-    // the header's first cache line, beside the word every page starts with.
-    Slab* const self = this;          // the word every page starts with
-    std::atomic<std::uint64_t> owner; // the owning SlabSet's id; 0 once orphaned (written under the lock)
-    const std::uint32_t block_bytes;
-    const std::uint32_t first_offset;
-    const std::uint32_t reciprocal; // ceil(2^32 / block_bytes): a division as a multiplication
-    // The owner's while it owns the slab; under the lock once orphaned.
-    std::uint32_t used = 0;       // blocks taken, not freed by the owner
-    std::uint32_t free_count = 0; // bits set in free_bits
-    std::uint32_t hint = 0;       // pages below it have no free bit
-    Listed listed = Listed::current;
-    std::uint64_t free_bits[page_words] = {};
-    Slab* previous = nullptr; // in its size's list (partial or full)
-    Slab* next = nullptr;
-    // Fixed when made.
-    void* const memory; // the allocation
-    const std::size_t memory_bytes;
-    const Allocator from;
-    const std::uint32_t pages;
-    // Under the lock.
-    SpinLock lock;
-    SlabSet* owner_set;               // while owned
-    Slab* next_returned = nullptr;    // in owner_set's stack of slabs with blocks returned
-    std::uint32_t returned_count = 0; // blocks other threads freed, not collected yet
-    std::uint32_t live = 0;           // once orphaned: blocks not freed yet
-    std::uint64_t returned[page_words] = {};
-
-    Slab(void* allocation, std::size_t bytes, const Allocator& allocator, std::uint32_t block, std::uint32_t page_count,
-         SlabSet* owned_by, std::uint64_t owner_id) noexcept
-        : owner(owner_id), block_bytes(block), first_offset(first_block_offset(block)),
-          reciprocal(static_cast<std::uint32_t>(((std::uint64_t{1} << 32) + block - 1) / block)), memory(allocation),
-          memory_bytes(bytes), from(allocator), pages(page_count), owner_set(owned_by)
-    {
-    }
-    Slab(const Slab&) = delete;
-    Slab& operator=(const Slab&) = delete;
-
-    char* page(std::uint32_t index) noexcept { return reinterpret_cast<char*>(this) + index * page_bytes; }
-};
-static_assert(sizeof(Slab) <= page_bytes / 8, "the header leaves most of page 0 to blocks");
-static_assert(page_bytes % alignof(Slab) == 0);
 
 /// The slab a block lies in.
 Slab& slab_of(const void* block) noexcept
@@ -127,6 +73,11 @@ BlockPlace place_of(Slab& slab, const void* block) noexcept
             std::uint64_t{1} << ((std::uint64_t{in_page} * slab.reciprocal) >> 32)};
 }
 
+/// The first 8 bytes of a control block, which hold its status: always
+/// readable (ASan poisons in steps of 8 bytes).
+constexpr std::size_t status_word_bytes = 8;
+static_assert(offsetof(ControlHead, status) < status_word_bytes);
+
 // While free, a block is off limits to the program, as freed memory is:
 // ASan and memcheck report a use of a destroyed generator's memory, as they
 // would without the slabs. Out of line, so that the hot paths keep their
@@ -137,6 +88,12 @@ bool watched() noexcept { return poison_to_forget() || under_valgrind; }
     poison_kept_memory(bytes, size);
     mark_unusable(bytes, size);
 }
+/// A free block but its status word, which walks of every block read
+/// (for_each_slab_generator, and debuggers).
+void hide_block(const void* block, std::size_t size) noexcept
+{
+    hide(static_cast<const char*>(block) + status_word_bytes, size - status_word_bytes);
+}
 [[gnu::noinline, gnu::cold]] void reveal(const void* bytes, std::size_t size) noexcept
 {
     unpoison_kept_memory(bytes, size);
@@ -146,23 +103,29 @@ bool watched() noexcept { return poison_to_forget() || under_valgrind; }
 /// Pages of the next slab of a size that has had `made` slabs.
 std::uint32_t pages_for(std::uint32_t made) noexcept
 {
-    return static_cast<std::uint32_t>(std::min<std::size_t>(full_pages, std::size_t{1} << std::min(made, 3u)));
+    return static_cast<std::uint32_t>(first_slab_bytes / page_bytes << std::min(made, 3u));
 }
 
+/// Every slab, under its lock. Taken when a slab is made or given back,
+/// and for a walk of every block (for_each_slab_generator).
+std::mutex all_slabs_lock;
+
 /// A new slab of `pages` pages for blocks of `block` bytes, all free but
-/// those its header covers; null when out of memory.
-Slab* make_slab(std::uint32_t block, std::uint32_t pages, SlabSet* owner_set, std::uint64_t owner_id) noexcept
+/// those its header covers, each with the status of a free block; null
+/// when out of memory.
+Slab* make_slab(std::uint32_t block, std::uint32_t pages, std::atomic<Slab*>* owner_stack,
+                std::uint64_t owner_id) noexcept
 {
     const Allocator from = allocator_in_force();
     std::size_t bytes;
     void* memory;
     if (from.allocate_aligned != nullptr) {
-        // malloc's: the pages exactly, from a page boundary. 8 bytes short
+        // malloc's: the pages exactly, from an 8 KiB boundary. 8 bytes short
         // of whole pages, so that malloc's chunk (the bytes and its 8-byte
         // header) is whole pages: the next slab starts on a boundary too,
         // and nothing between them is lost.
         bytes = pages * page_bytes - 8;
-        memory = from.allocate_aligned(bytes, page_bytes);
+        memory = from.allocate_aligned(bytes, first_slab_bytes);
     } else {
         bytes = slab_bytes(pages);
         memory = from.allocate(bytes, from.context);
@@ -179,28 +142,47 @@ Slab* make_slab(std::uint32_t block, std::uint32_t pages, SlabSet* owner_set, st
     const std::uintptr_t tail = (end - first) % page_bytes;
     if (tail >= offset + block)
         ++count;
-    Slab* slab = ::new (reinterpret_cast<void*>(first)) Slab(memory, bytes, from, block, count, owner_set, owner_id);
+    Slab* slab =
+        ::new (reinterpret_cast<void*>(first)) Slab(memory, bytes, from, block, offset, count, owner_stack, owner_id);
+    slab->page_blocks = static_cast<std::uint32_t>((page_bytes - offset) / block);
+    slab->last_page_blocks = tail < offset + block ? slab->page_blocks : static_cast<std::uint32_t>((tail - offset) / block);
+    slab->header_blocks = static_cast<std::uint32_t>((sizeof(Slab) - offset + block - 1) / block);
     for (std::uint32_t page = 0; page < count; ++page) {
         if (page != 0)
             ::new (slab->page(page)) Slab*(slab);
-        std::uintptr_t room = page + 1 < count || tail < offset + block ? page_bytes : tail;
-        std::uint32_t blocks = static_cast<std::uint32_t>((room - offset) / block);
+        std::uint32_t blocks = page + 1 < count ? slab->page_blocks : slab->last_page_blocks;
+        std::uint32_t taken = page == 0 ? slab->header_blocks : 0;
         std::uint64_t bits = blocks == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << blocks) - 1;
-        if (page == 0) // the header's blocks
-            bits &= ~std::uint64_t{0} << ((sizeof(Slab) - offset + block - 1) / block);
+        bits &= ~std::uint64_t{0} << taken;
         slab->free_bits[page] = bits;
         slab->free_count += static_cast<std::uint32_t>(std::popcount(bits));
-        if (watched()) [[unlikely]] {
-            char* from_block = slab->page(page) + offset + (blocks - std::popcount(bits)) * block;
-            hide(from_block, static_cast<std::size_t>(slab->page(page) + room - from_block));
+        for (std::uint32_t index = taken; index < blocks; ++index) {
+            char* free_block = slab->block(page, index);
+            std::memcpy(free_block + offsetof(ControlHead, status), &free_status, sizeof free_status);
+            if (watched()) [[unlikely]]
+                hide_block(free_block, block);
         }
     }
+    std::lock_guard hold(all_slabs_lock);
+    slab->all_next = all_slabs;
+    if (all_slabs != nullptr)
+        all_slabs->all_previous = slab;
+    all_slabs = slab;
     return slab;
 }
 
 /// Gives a slab back to the allocator it came from; returns its bytes.
 std::size_t release(Slab& slab) noexcept
 {
+    {
+        std::lock_guard hold(all_slabs_lock);
+        if (slab.all_previous != nullptr)
+            slab.all_previous->all_next = slab.all_next;
+        else
+            all_slabs = slab.all_next;
+        if (slab.all_next != nullptr)
+            slab.all_next->all_previous = slab.all_previous;
+    }
     void* memory = slab.memory;
     const std::size_t bytes = slab.memory_bytes;
     const Allocator from = slab.from;
@@ -414,7 +396,7 @@ struct SlabSet {
             slab = size.partial;
             unlist(size.partial, *slab);
         } else {
-            slab = make_slab(static_cast<std::uint32_t>(sizeof(Control) + 8 * index), pages_for(size.made), this, id);
+            slab = make_slab(static_cast<std::uint32_t>(sizeof(Control) + 8 * index), pages_for(size.made), &returned_slabs, id);
             if (slab == nullptr)
                 return nullptr;
             ++size.made;
@@ -440,7 +422,7 @@ struct SlabSet {
                     slab.used -= std::exchange(slab.returned_count, 0);
                     slab.live = slab.used;
                     slab.owner.store(0, std::memory_order_relaxed);
-                    slab.owner_set = nullptr;
+                    slab.owner_stack = nullptr;
                     empty = slab.live == 0;
                 }
                 if (empty)
@@ -471,7 +453,7 @@ struct SlabSet {
 /// no slab set: out of memory, or it is exiting); null when out of memory.
 [[gnu::noinline, gnu::cold]] void* allocate_alone(std::size_t block) noexcept
 {
-    Slab* slab = make_slab(static_cast<std::uint32_t>(block), 1, nullptr, 0);
+    Slab* slab = make_slab(static_cast<std::uint32_t>(block), first_slab_bytes / page_bytes, nullptr, 0);
     if (slab == nullptr)
         return nullptr;
     char* taken = take(*slab);
@@ -490,7 +472,7 @@ struct SlabSet {
         if (slab.owner.load(std::memory_order_relaxed) != 0) {
             slab.returned[place.page] |= place.bit;
             if (slab.returned_count++ == 0) { // onto the owner's stack, where it is not yet
-                std::atomic<Slab*>& stack = slab.owner_set->returned_slabs;
+                std::atomic<Slab*>& stack = *slab.owner_stack;
                 slab.next_returned = stack.load(std::memory_order_relaxed);
                 while (!stack.compare_exchange_weak(slab.next_returned, &slab, std::memory_order_release,
                                                     std::memory_order_relaxed)) {
@@ -538,8 +520,10 @@ std::size_t slab_bytes(std::size_t pages) noexcept
 void* allocate_control(std::size_t size) noexcept
 {
     auto [block, index, set] = request_for(size);
-    if (index == slab_classes)
-        return allocate(block);
+    if (index == slab_classes) {
+        char* memory = static_cast<char*>(allocate(unslabbed_prefix + block));
+        return memory == nullptr ? nullptr : memory + unslabbed_prefix;
+    }
     if (set == nullptr) // out of memory, or the thread is exiting
         return allocate_alone(block);
     set->follow_allocator();
@@ -567,9 +551,9 @@ void deallocate_control(void* memory, std::size_t size) noexcept
 {
     auto [block, index, set] = request_for(size);
     if (index == slab_classes)
-        return deallocate(memory, block);
+        return deallocate(static_cast<char*>(memory) - unslabbed_prefix, unslabbed_prefix + block);
     if (watched()) [[unlikely]]
-        hide(memory, block);
+        hide_block(memory, block);
     if (set == nullptr) // the thread is exiting, or out of memory
         return (void)free_elsewhere(slab_of(memory), memory);
     set->follow_allocator();
@@ -578,6 +562,22 @@ void deallocate_control(void* memory, std::size_t size) noexcept
         return (void)set->free_to_slab(index, memory);
     ++set->counts.kept;
     size_slabs.kept[size_slabs.kept_count++] = memory;
+}
+
+bool in_slab(std::size_t size) noexcept { return size_class(block_size(size)) != slab_classes; }
+
+void for_each_slab_generator(void (*visit)(Control& generator, void* context), void* context)
+{
+    std::lock_guard hold(all_slabs_lock);
+    for (Slab* slab = all_slabs; slab != nullptr; slab = slab->all_next)
+        for (std::uint32_t page = 0; page < slab->pages; ++page) {
+            std::uint32_t blocks = page + 1 < slab->pages ? slab->page_blocks : slab->last_page_blocks;
+            for (std::uint32_t index = page == 0 ? slab->header_blocks : 0; index < blocks; ++index) {
+                auto* generator = reinterpret_cast<Control*>(slab->block(page, index));
+                if (__atomic_load_n(&generator->head.status, __ATOMIC_ACQUIRE) != free_status)
+                    visit(*generator, context);
+            }
+        }
 }
 
 std::size_t give_back_kept_controls() noexcept

@@ -2,9 +2,9 @@
 //
 // A suspended minimal generator is its control block and little else, so
 // what each block costs beyond its own bytes counts: malloc adds a header
-// of 8 bytes to every block and rounds it to 16 (136 -> 144 bytes on
+// of 8 bytes to every block and rounds it to 16 (120 -> 128 bytes on
 // amd64). A thread instead carves the blocks it creates from slabs of its
-// own: runs of 8 KiB pages, each holding as many blocks of one size as fit
+// own: runs of pages (control_slab_layout.hpp), each holding as many blocks of one size as fit
 // after a word that names the slab (the first page also holds the slab's
 // header). Blocks of sizes from sizeof(Control) to sizeof(Control) + 8 *
 // (slab_classes - 1) bytes come from slabs (a body of up to 120 bytes
@@ -37,6 +37,8 @@
 
 namespace cg::detail {
 
+struct Control;
+
 inline constexpr std::size_t slab_classes = 16;
 
 /// A control block of `size` bytes (control_size), aligned to 16 bytes if
@@ -45,6 +47,22 @@ inline constexpr std::size_t slab_classes = 16;
 void* allocate_control(std::size_t size) noexcept;
 /// Frees a block allocate_control gave, for `size` bytes. Any thread.
 void deallocate_control(void* block, std::size_t size) noexcept;
+
+/// A control block too large for a slab comes from the allocator with
+/// these bytes before it: the links of the list its registry keeps of such
+/// blocks (registry.hpp); it finds the others by walking the slabs.
+inline constexpr std::size_t unslabbed_prefix = 16;
+/// Whether a control block of `size` bytes comes from a slab.
+bool in_slab(std::size_t size) noexcept;
+
+/// Calls visit(generator, context) for every block of every slab whose
+/// status is not free_status (control.hpp): every generator whose control
+/// block is in a slab, of any thread, and blocks being made or given up
+/// by their threads meanwhile (the statuses are read atomically, and a
+/// block whose status names a thread is that thread's generator as long as
+/// its registry is locked: registry.cpp). Slabs are neither made nor given
+/// back during the walk.
+void for_each_slab_generator(void (*visit)(Control& generator, void* context), void* context);
 
 /// Gives the calling thread's kept blocks back to their slabs, and its
 /// slabs that hold no block back to the allocator; returns their bytes.

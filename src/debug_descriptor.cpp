@@ -9,6 +9,8 @@
 #include <type_traits>
 
 #include "control.hpp"
+#include "control_slab.hpp"
+#include "control_slab_layout.hpp"
 #include "registry_layout.hpp"
 
 namespace cg::detail {
@@ -18,12 +20,16 @@ namespace {
 // in every translation unit and to a reader without the C++ headers.
 static_assert(std::is_standard_layout_v<Registry> && std::is_standard_layout_v<LabelEntry> &&
               std::is_standard_layout_v<ControlHead> && std::is_standard_layout_v<Control> &&
-              std::is_standard_layout_v<Chunk>);
+              std::is_standard_layout_v<Chunk> && std::is_standard_layout_v<Slab>);
 static_assert(offsetof(Chunk, entries) == 0 && sizeof(Chunk) == chunk_size * 8, "a chunk is its addresses");
 static_assert(sizeof(void*) == 8 && sizeof(std::atomic<Registry*>) == 8 && sizeof(std::atomic<Chunk*>) == 8,
               "cg/debug.h: every address is 8 bytes");
 static_assert(sizeof(Registry::orphaned) == 1 && sizeof(Registry::number) == 4);
 static_assert(sizeof(LabelEntry::size) == 4);
+static_assert(sizeof(Slab::all_next) == 8 && sizeof(Slab::pages) == 4 && sizeof(Slab::header_blocks) == 4 &&
+              sizeof(Slab::page_blocks) == 4 && sizeof(Slab::last_page_blocks) == 4 &&
+              sizeof(Slab::first_offset) == 4 && sizeof(Slab::block_bytes) == 4);
+static_assert(unslabbed_prefix == sizeof(RegistryLinks) && offsetof(RegistryLinks, next) == 8);
 static_assert(sizeof(ControlHead::status) == 4 && sizeof(ControlHead::slice_size) == 4 &&
               sizeof(ControlHead::capacity) == 4);
 static_assert(std::size(arch::saved_registers) <= CG_DEBUG_MAX_REGISTERS);
@@ -32,7 +38,7 @@ static_assert(arch::resume_pc_register < static_cast<int>(std::size(arch::saved_
 // The descriptor's own layout, which readers hard-code (tools/gdb/libcg-gdb.py's
 // struct formats; cg-dump reads the version and size before the rest):
 // changing any of it is a new CG_DEBUG_VERSION.
-static_assert(CG_DEBUG_VERSION == 1, "the layout below is version 1's");
+static_assert(CG_DEBUG_VERSION == 2, "the layout below is version 2's");
 static_assert(offsetof(cg_debug_descriptor_t, version) == 8 && offsetof(cg_debug_descriptor_t, size) == 12 &&
               offsetof(cg_debug_descriptor_t, machine) == 16 && offsetof(cg_debug_descriptor_t, state_bits) == 18 &&
               offsetof(cg_debug_descriptor_t, table_entries) == 20 &&
@@ -45,7 +51,11 @@ static_assert(offsetof(cg_debug_descriptor_t, version) == 8 && offsetof(cg_debug
               offsetof(cg_debug_descriptor_t, resume_pc_register) == 80 &&
               offsetof(cg_debug_descriptor_t, resume_sp_offset) == 82 &&
               offsetof(cg_debug_descriptor_t, register_count) == 84 &&
-              offsetof(cg_debug_descriptor_t, registers) == 88 && sizeof(cg_debug_descriptor_t) == 568);
+              offsetof(cg_debug_descriptor_t, registers) == 88 && offsetof(cg_debug_descriptor_t, slab_list) == 568 &&
+              offsetof(cg_debug_descriptor_t, page_bytes) == 576 &&
+              offsetof(cg_debug_descriptor_t, free_status) == 580 &&
+              offsetof(cg_debug_descriptor_t, slab_next) == 584 &&
+              offsetof(cg_debug_descriptor_t, slab_reserved) == 598 && sizeof(cg_debug_descriptor_t) == 600);
 // The sixteen 2-byte offsets from registry_first to control_next are adjacent.
 static_assert(offsetof(cg_debug_descriptor_t, control_next) - offsetof(cg_debug_descriptor_t, registry_first) == 15 * 2);
 static_assert(offsetof(cg_debug_register_t, dwarf) == 12 && offsetof(cg_debug_register_t, offset) == 14 &&
@@ -80,7 +90,7 @@ constexpr cg_debug_descriptor_t describe()
     d.control_capacity = at(offsetof(Control, head) + offsetof(ControlHead, capacity));
     d.control_registers = at(offsetof(Control, registers));
     d.control_inline_bytes = at(offsetof(Control, buffer));
-    d.control_next = at(offsetof(Control, links) + offsetof(RegistryLinks, next));
+    d.control_next = at(unslabbed_prefix - offsetof(RegistryLinks, next));
     d.inline_capacity = inline_capacity;
     d.c_generator_ops = &c_ops;
     d.resume_pc_register = arch::resume_pc_register < 0 ? CG_DEBUG_PC_IN_SLICE : at(arch::resume_pc_register);
@@ -95,6 +105,16 @@ constexpr cg_debug_descriptor_t describe()
         out.offset = at(saved.offset);
         out.size = at(saved.size);
     }
+    d.slab_list = &all_slabs;
+    d.page_bytes = page_bytes;
+    d.free_status = free_status;
+    d.slab_next = at(offsetof(Slab, all_next));
+    d.slab_pages = at(offsetof(Slab, pages));
+    d.slab_header_blocks = at(offsetof(Slab, header_blocks));
+    d.slab_page_blocks = at(offsetof(Slab, page_blocks));
+    d.slab_last_page_blocks = at(offsetof(Slab, last_page_blocks));
+    d.slab_first_offset = at(offsetof(Slab, first_offset));
+    d.slab_block_bytes = at(offsetof(Slab, block_bytes));
     return d;
 }
 

@@ -114,13 +114,12 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
     if (memory == nullptr)
         throw std::bad_alloc();
     Control* generator = ::new (memory) Control;
-    generator->head.status = status_of(creator, State::not_started);
     generator->head.saved_errno = 0;
     generator->head.headroom = headroom;
     generator->head.ops = &ops;
     generator->head.slice_size = 0;
     generator->head.capacity = inline_capacity;
-    enter_in_registry(*generator);
+    enter_in_registry(*generator, status_of(creator, State::not_started)); // its status, last
     return generator;
 }
 

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "control.hpp"
+#include "control_slab.hpp"
 #include "errors.hpp"
 #include "registry_layout.hpp"
 #include "thread_state.hpp"
@@ -55,11 +56,15 @@ std::atomic<Registry*>& entry(std::uint32_t number) noexcept
 // registry orphaned from birth.
 constinit thread_local bool this_thread_exited __attribute__((tls_model("initial-exec"))) = false;
 
-/// Frees a registry that is released and empty; called by whoever made it so.
+/// Frees a registry found released and empty by whoever made it so,
+/// unless its thread took it up again meanwhile (make_thread_for_generators).
 void free_registry(Registry* registry) noexcept
 {
     {
         std::lock_guard hold(table_mutex);
+        std::lock_guard check(registry->lock);
+        if (!registry->released || registry->generators != 0)
+            return;
         entry(registry->number).store(nullptr, std::memory_order_relaxed);
     }
     delete registry;
@@ -95,7 +100,7 @@ void release(void* value) noexcept
         std::lock_guard hold(registry->lock);
         registry->orphaned = true;
         registry->released = true;
-        empty = registry->first == nullptr;
+        empty = registry->generators == 0;
     }
     this_thread_exited = true;
     if (this_thread_registry == registry)
@@ -121,12 +126,24 @@ Registry& registry_of(const Control& generator) noexcept
 {
     return *entry(owner_of(generator)).load(std::memory_order_acquire);
 }
+/// The links of a generator whose control block is too large for a slab;
+/// false for the others, which walks find in the slabs.
+bool listed(const Control& generator) noexcept { return !in_slab(control_size(*generator.head.ops)); }
+RegistryLinks& links_of(Control& generator) noexcept
+{
+    return *reinterpret_cast<RegistryLinks*>(reinterpret_cast<char*>(&generator) - unslabbed_prefix);
+}
+
 void link(Registry& registry, Control& generator) noexcept
 {
-    generator.links.previous = nullptr;
-    generator.links.next = registry.first;
+    ++registry.generators;
+    if (!listed(generator))
+        return;
+    RegistryLinks& links = links_of(generator);
+    links.previous = nullptr;
+    links.next = registry.first;
     if (registry.first != nullptr)
-        registry.first->links.previous = &generator;
+        links_of(*registry.first).previous = &generator;
     registry.first = &generator;
 }
 
@@ -162,13 +179,17 @@ bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noex
         if (label != nullptr)
             *label = std::move(node);
     }
-    if (generator.links.previous != nullptr)
-        generator.links.previous->links.next = generator.links.next;
-    else
-        registry.first = generator.links.next;
-    if (generator.links.next != nullptr)
-        generator.links.next->links.previous = generator.links.previous;
-    return registry.released && registry.first == nullptr;
+    --registry.generators;
+    if (listed(generator)) {
+        RegistryLinks& links = links_of(generator);
+        if (links.previous != nullptr)
+            links_of(*links.previous).next = links.next;
+        else
+            registry.first = links.next;
+        if (links.next != nullptr)
+            links_of(*links.next).previous = links.previous;
+    }
+    return registry.released && registry.generators == 0;
 }
 
 } // namespace
@@ -178,6 +199,22 @@ ThreadState& make_thread_for_generators()
     ThreadState& thread = numbered_thread();
     if (thread.number == 0)
         throw_out_of_thread_numbers();
+    std::unique_lock table(table_mutex);
+    if (Registry* kept = registry_table[thread.number >> chunk_bits].load(std::memory_order_relaxed) == nullptr
+                             ? nullptr
+                             : entry(thread.number).load(std::memory_order_relaxed)) {
+        // Released at the thread's exit, not freed since: it still has
+        // generators. A later pthread key destructor creates one: the
+        // thread takes its registry up again, since a thread's generators
+        // are those of the one registry its number names.
+        std::lock_guard hold(kept->lock);
+        kept->released = false;
+        this_thread_registry = kept;
+        if (release_key.made)
+            (void)pthread_setspecific(release_key.key, kept);
+        return thread;
+    }
+    table.unlock();
     auto* registry = new Registry(thread.number);
     registries.fetch_add(1, std::memory_order_relaxed);
     registry->orphaned = this_thread_exited;
@@ -207,10 +244,12 @@ ThreadState& make_thread_for_generators()
     return thread;
 }
 
-void enter_in_registry(Control& generator) noexcept
+void enter_in_registry(Control& generator, std::uint32_t status) noexcept
 {
     Registry& registry = *this_thread_registry;
     std::lock_guard hold(registry.lock);
+    // Release: a walk that finds the status (acquire) finds the rest.
+    __atomic_store_n(&generator.head.status, status, __ATOMIC_RELEASE);
     link(registry, generator);
 }
 
@@ -221,6 +260,7 @@ void remove_from_registry(Control& generator) noexcept
     {
         std::lock_guard hold(registry.lock);
         abandoned = unlink(registry, generator);
+        set_status(generator.head, free_status); // walks skip it from now on
     }
     if (abandoned)
         free_registry(&registry);
@@ -282,7 +322,23 @@ std::uint32_t registry_thread(const Registry& registry) noexcept { return regist
 
 bool registry_thread_exited(const Registry& registry) noexcept { return registry.orphaned; }
 
-Control* registry_first(const Registry& registry) noexcept { return registry.first; }
+void for_each_generator_in(const Registry& registry, void (*visit)(Control& generator, void* context), void* context)
+{
+    for (Control* generator = registry.first; generator != nullptr; generator = links_of(*generator).next)
+        visit(*generator, context);
+    struct Walk {
+        std::uint32_t number;
+        void (*visit)(Control&, void*);
+        void* context;
+    } walk{registry.number, visit, context};
+    for_each_slab_generator(
+        [](Control& generator, void* w) {
+            auto& [number, visit_one, inner] = *static_cast<Walk*>(w);
+            if (owner_of(generator) == number)
+                visit_one(generator, inner);
+        },
+        &walk);
+}
 
 std::string_view registry_label(const Registry& registry, const Control& generator) noexcept
 {
@@ -329,8 +385,7 @@ void for_each_generator_of_this_thread(void (*visit)(Control& generator, void* c
     visit_this_thread_registry(
         [](Registry& registry, void* w) {
             auto& [visit_one, inner] = *static_cast<Walk*>(w);
-            for (Control* generator = registry.first; generator != nullptr; generator = generator->links.next)
-                visit_one(*generator, inner);
+            for_each_generator_in(registry, visit_one, inner);
         },
         &walk);
 }

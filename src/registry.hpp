@@ -3,13 +3,16 @@
 // starting on another thread, and destroying a generator touch it; resume
 // and yield never do.
 //
-// Each thread that creates or owns generators has a registry: a list
-// threaded through the control blocks (RegistryLinks), under a spinlock
-// of its own. A generator is in the registry of the thread in the owner part of
-// its status word: before it starts, the thread that created it; after,
-// the thread that owns it. A thread's registry lasts through the thread's
-// exit, whose thread_local destructors may still create and destroy
-// generators, and outlives the thread while it still lists generators.
+// Each thread that creates or owns generators has a registry, under a
+// spinlock of its own. A generator belongs to the registry of the thread in
+// the owner part of its status word: before it starts, the thread that
+// created it; after, the thread that owns it. The registry counts them, and
+// finds them by walking the slabs of control blocks (control_slab.hpp) for
+// statuses that name its thread; the few too large for a slab it lists,
+// through RegistryLinks before their control blocks. A thread's registry
+// lasts through the thread's exit, whose thread_local destructors may still
+// create and destroy generators, and outlives the thread while it still
+// has generators.
 #pragma once
 
 #include <cstddef>
@@ -24,7 +27,8 @@ namespace cg::detail {
 
 struct Control;
 
-/// A generator's place in its registry's list.
+/// A generator's place in its registry's list, before its control block,
+/// if that is too large for a slab (registry_layout.hpp).
 struct RegistryLinks {
     Control* previous;
     Control* next;
@@ -48,11 +52,12 @@ inline ThreadState& thread_for_generators()
     return make_thread_for_generators();
 }
 
-/// Enters a generator created by the calling thread, whose status names
-/// that thread (thread_for_generators()).
-void enter_in_registry(Control& generator) noexcept;
+/// Enters a generator created by the calling thread, with `status`, which
+/// names that thread (thread_for_generators()).
+void enter_in_registry(Control& generator, std::uint32_t status) noexcept;
 
-/// Takes a generator out of the registry its status names.
+/// Takes a generator out of the registry its status names; its status
+/// becomes free_status (control.hpp).
 void remove_from_registry(Control& generator) noexcept;
 
 /// Moves a generator, with its label, from thread `from`'s registry to the
@@ -74,8 +79,8 @@ CG_API std::size_t live_registries() noexcept;
 /// generators, nor label them.
 std::uint32_t registry_thread(const Registry& registry) noexcept;
 bool registry_thread_exited(const Registry& registry) noexcept;
-/// The first generator listed; the others follow through links.next.
-Control* registry_first(const Registry& registry) noexcept;
+/// Calls visit(generator, context) for each of the registry's generators.
+void for_each_generator_in(const Registry& registry, void (*visit)(Control& generator, void* context), void* context);
 std::string_view registry_label(const Registry& registry, const Control& generator) noexcept;
 
 /// visit(registry, context) with the calling thread's registry locked, if

@@ -39,8 +39,13 @@ struct LabelEntry {
 
 struct Registry {
     SpinLock lock;
-    Control* first = nullptr;        // guarded by lock, as are the links of the generators listed
-    LabelEntry* labels = nullptr;    // guarded by lock: every label of a generator listed
+    // Guarded by lock, as are the links of the generators listed: those
+    // whose control blocks are too large for a slab, linked through the
+    // RegistryLinks before each (control_slab.hpp, unslabbed_prefix). The
+    // others are found by walking the slabs.
+    Control* first = nullptr;
+    std::uint64_t generators = 0;    // guarded by lock: whose status names its thread
+    LabelEntry* labels = nullptr;    // guarded by lock: every label of one of its generators
     bool orphaned = false;           // guarded by lock: its thread has exited (its thread_locals are going)
     bool released = false;           // guarded by lock: its thread is done with it (registry.cpp, release)
     std::uint32_t number;            // of its thread

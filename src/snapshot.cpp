@@ -187,11 +187,22 @@ void append_section(std::string& out, const Registry& registry, Detail detail, S
     put(out, flags);
     put(out, std::uint32_t{0}); // generator_count, patched below
     put(out, std::uint64_t{0}); // section_bytes, patched below
-    std::uint32_t count = 0;
-    for (const Control* generator = registry_first(registry); generator != nullptr; generator = generator->links.next) {
-        append_record(out, *generator, registry_label(registry, *generator), detail, symbols);
-        ++count;
-    }
+    struct Append {
+        std::string& out;
+        const Registry& registry;
+        Detail detail;
+        Symbolizer& symbols;
+        std::uint32_t count;
+    } append{out, registry, detail, symbols, 0};
+    for_each_generator_in(
+        registry,
+        [](Control& generator, void* a) {
+            auto& [to, in, level, names, count] = *static_cast<Append*>(a);
+            append_record(to, generator, registry_label(in, generator), level, names);
+            ++count;
+        },
+        &append);
+    std::uint32_t count = append.count;
     patch(out, start + 12, count);
     patch(out, start + 16, static_cast<std::uint64_t>(out.size() - start - format::section_header_bytes));
 }

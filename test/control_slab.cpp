@@ -1,7 +1,7 @@
 // Control blocks carved from per-thread slabs (src/control_slab.hpp): a
 // destroyed generator's block is kept and serves the thread's next create
 // of that size without a call to the allocator; a size's first slabs grow
-// from one page; sizes are kept apart, and blocks aligned for their bodies;
+// from 8 KiB; sizes are kept apart, and blocks aligned for their bodies;
 // past the 8 kept blocks, a block goes back to its slab, a full slab then
 // has room, and one whose last block is freed goes back to the allocator;
 // larger blocks always go to the allocator; blocks freed by another thread
@@ -89,6 +89,8 @@ void run_out(CopyGenerator<int>& g)
 }
 
 const std::uintptr_t page = cg::detail::slab_page_bytes();
+// A size's first slab: 8 KiB, one page or two. The next ones double, to 8 times that.
+const std::size_t first_pages = 8192 / page;
 
 } // namespace
 
@@ -127,7 +129,7 @@ TEST_CASE("a destroyed generator's control block serves the next create of its s
     cg_destroy(again);
 }
 
-TEST_CASE("a size's slabs grow from one page, each block in its own slot, 16-byte bodies aligned", "[control_slab]")
+TEST_CASE("a size's slabs grow from 8 KiB, each block in its own slot, 16-byte bodies aligned", "[control_slab]")
 {
     cg::trim_buffers();
     SlabCounter counter;
@@ -151,9 +153,10 @@ TEST_CASE("a size's slabs grow from one page, each block in its own slot, 16-byt
     }
     CHECK(blocks.size() == many.size());
     CHECK(cg_test::allocations_made() == made + 6); // the slabs: nothing per block
-    // 1, 2, 4, then 8 pages.
-    CHECK(slab_sizes == std::vector<std::size_t>{slab_bytes(1), slab_bytes(2), slab_bytes(4), slab_bytes(8),
-                                                 slab_bytes(8), slab_bytes(8)});
+    // 8, 16, 32, then 64 KiB.
+    CHECK(slab_sizes == std::vector<std::size_t>{slab_bytes(first_pages), slab_bytes(2 * first_pages),
+                                                 slab_bytes(4 * first_pages), slab_bytes(8 * first_pages),
+                                                 slab_bytes(8 * first_pages), slab_bytes(8 * first_pages)});
     for (auto& g : many)
         run_out(g);
 
@@ -260,7 +263,7 @@ TEST_CASE("trim_buffers gives back the slabs that hold no block", "[control_slab
     std::size_t outstanding = cg_test::outstanding_allocations();
     auto slab_size = [](std::size_t bytes) {
         for (std::size_t pages : {1, 2, 4, 8})
-            if (bytes == slab_bytes(pages))
+            if (bytes == slab_bytes(pages * first_pages))
                 return true;
         return false;
     };
@@ -458,7 +461,7 @@ TEST_CASE("with malloc's functions, a slab takes whole pages and loses none to w
 
     cg_set_allocator(nullptr, nullptr, nullptr);
     std::vector<std::size_t> in_use; // by malloc, at each new slab
-    std::thread worker([&] {          // its own slabs, from one page on
+    std::thread worker([&] {          // its own slabs, from the first on
         std::vector<CopyGenerator<int>> many;
         many.reserve(2000);
         in_use.reserve(8);
@@ -477,9 +480,10 @@ TEST_CASE("with malloc's functions, a slab takes whole pages and loses none to w
     // one is its pages and nothing more: malloc's chunk, header included,
     // is whole pages, aligned, right after the one before.
     REQUIRE(in_use.size() == 7);
-    CHECK(in_use[0] >= 1 * page);
+    const std::size_t first = first_pages * page;
+    CHECK(in_use[0] >= first);
     CHECK(std::vector<std::size_t>(in_use.begin() + 1, in_use.end()) ==
-          std::vector<std::size_t>{2 * page, 4 * page, 8 * page, 8 * page, 8 * page, 8 * page});
+          std::vector<std::size_t>{2 * first, 4 * first, 8 * first, 8 * first, 8 * first, 8 * first});
 }
 
 #if defined(__SANITIZE_ADDRESS__)

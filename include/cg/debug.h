@@ -12,19 +12,30 @@
  *
  * Every integer is in the process's byte order (little-endian on the CPUs
  * cg runs on) and every address is 8 bytes (cg is for 64-bit CPUs); the
- * layout below is fixed by static_asserts there too. Reading, version 1:
+ * layout below is fixed by static_asserts there too. Reading, version 2:
  *
  *   for i in [0, table_entries):        chunk  = u64 at registry_table + 8*i
  *     if chunk != 0, for j in [0, chunk_entries):
  *                                       registry = u64 at chunk + 8*j
  *       if registry != 0: one thread's registry. Its thread number is the
  *       u32 at registry + registry_number; the u8 at registry +
- *       registry_exited is 1 once that thread has exited. Its generators:
- *         g = u64 at registry + registry_first; then g = u64 at g + control_next
+ *       registry_exited is 1 once that thread has exited. Its generators
+ *       are those whose owner thread (below) is that number: the control
+ *       blocks in the slabs whose status says so, and those too large for a
+ *       slab, which it lists:
+ *         g = u64 at registry + registry_first; then g = u64 at g - control_next
  *       its labels, a list in no order:
  *         l = u64 at registry + registry_labels; then l = u64 at l + label_next
  *         each naming the generator at u64 l + label_generator, its text
  *         u32 l + label_size bytes at u64 l + label_text.
+ *
+ *   The slabs, of every thread, each a run of pages of page_bytes:
+ *     s = u64 at slab_list; then s = u64 at s + slab_next
+ *     for p in [0, u32 at s + slab_pages):
+ *       for k in [p == 0 ? u32 at s + slab_header_blocks : 0,
+ *                 p is the last ? u32 at s + slab_last_page_blocks : u32 at s + slab_page_blocks):
+ *         g = s + p * page_bytes + u32 at s + slab_first_offset + k * u32 at s + slab_block_bytes
+ *         is a control block; it holds a generator unless its status is free_status
  *
  *   A generator g (its control block; its id in cg-dump and snapshots is g):
  *     status     u32 at g + control_status: state = status & ((1 << state_bits) - 1)
@@ -59,7 +70,7 @@
 #include <cg/export.h>
 
 #define CG_DEBUG_MAGIC "cg-debug" /* 8 bytes, no terminator in the descriptor */
-#define CG_DEBUG_VERSION 1
+#define CG_DEBUG_VERSION 2
 #define CG_DEBUG_MAX_REGISTERS 24
 #define CG_DEBUG_PC_IN_SLICE 0xffff
 
@@ -102,7 +113,7 @@ typedef struct cg_debug_descriptor_s {
     uint16_t control_capacity;
     uint16_t control_registers;
     uint16_t control_inline_bytes;
-    uint16_t control_next;
+    uint16_t control_next; /* before the control block: g - control_next */
     uint32_t inline_capacity;
     const void* c_generator_ops;
     /* The saved registers and where a suspended generator continues. */
@@ -110,6 +121,18 @@ typedef struct cg_debug_descriptor_s {
     uint16_t resume_sp_offset;
     uint32_t register_count;
     cg_debug_register_t registers[CG_DEBUG_MAX_REGISTERS];
+    /* The slabs (version 2). */
+    const void* slab_list; /* the address of the first slab's address */
+    uint32_t page_bytes;
+    uint32_t free_status; /* the status of a control block that holds no generator */
+    uint16_t slab_next;
+    uint16_t slab_pages;
+    uint16_t slab_header_blocks;
+    uint16_t slab_page_blocks;
+    uint16_t slab_last_page_blocks;
+    uint16_t slab_first_offset;
+    uint16_t slab_block_bytes;
+    uint16_t slab_reserved;
 } cg_debug_descriptor_t;
 
 CG_API extern const cg_debug_descriptor_t cg_debug_descriptor;

@@ -83,6 +83,9 @@ cg_debug_descriptor_t read_descriptor(const Reader& read, std::uint64_t at)
                 small(d.control_status, 4) && small(d.control_ops, 8) && small(d.control_slice_top, 8) &&
                 small(d.control_slice_size, 4) && small(d.control_capacity, 4) && small(d.control_next, 8) &&
                 small(d.control_inline_bytes, d.inline_capacity) && d.inline_capacity >= 8 &&
+                d.page_bytes >= 4096 && d.page_bytes <= 65536 && small(d.slab_next, 8) && small(d.slab_pages, 4) &&
+                small(d.slab_header_blocks, 4) && small(d.slab_page_blocks, 4) && small(d.slab_last_page_blocks, 4) &&
+                small(d.slab_first_offset, 4) && small(d.slab_block_bytes, 4) &&
                 d.register_count <= CG_DEBUG_MAX_REGISTERS && d.resume_sp_offset <= 4096 &&
                 (d.resume_pc_register == CG_DEBUG_PC_IN_SLICE || d.resume_pc_register < d.register_count);
     for (std::uint32_t r = 0; sane && r < d.register_count; ++r) {
@@ -123,7 +126,9 @@ struct Walk {
     const cg_debug_descriptor_t& d;
     std::size_t limit;  // of registries, labels and generators each: a control block is larger than 64 bytes
     std::uint64_t left; // bytes of slices and of names still allowed
-    std::unordered_set<std::uint64_t> chunks, registries, labels, generators;
+    std::unordered_set<std::uint64_t> chunks, registries, labels, generators, slabs;
+    // The generators in the slabs, by the thread their status names.
+    std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> in_slabs;
 
     /// Whether `bytes` more may be held; if so they are spent.
     bool afford(std::uint64_t bytes)
@@ -244,6 +249,41 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
     return record;
 }
 
+/// Every slab's blocks that hold a generator, into walk.in_slabs.
+void read_slabs(Walk& walk)
+{
+    const cg_debug_descriptor_t& d = walk.d;
+    const Reader& read = walk.read;
+    for (std::uint64_t s = read.address(reinterpret_cast<std::uintptr_t>(d.slab_list), "the list of slabs"); s != 0;
+         s = read.address(s + d.slab_next, "slab " + hex(s))) {
+        std::string what = "slab " + hex(s);
+        if (!walk.slabs.insert(s).second || walk.slabs.size() > walk.limit)
+            throw ReadError("the slabs do not end (a cycle at " + hex(s) + ")");
+        auto pages = read.value<std::uint32_t>(s + d.slab_pages, what);
+        auto header_blocks = read.value<std::uint32_t>(s + d.slab_header_blocks, what);
+        auto page_blocks = read.value<std::uint32_t>(s + d.slab_page_blocks, what);
+        auto last_page_blocks = read.value<std::uint32_t>(s + d.slab_last_page_blocks, what);
+        auto first_offset = read.value<std::uint32_t>(s + d.slab_first_offset, what);
+        auto block_bytes = read.value<std::uint32_t>(s + d.slab_block_bytes, what);
+        if (pages == 0 || pages > 64 || block_bytes < 64 || page_blocks > 64 || header_blocks > page_blocks ||
+            last_page_blocks > page_blocks || first_offset + std::uint64_t{page_blocks} * block_bytes > d.page_bytes)
+            throw ReadError(what + " is corrupt: " + std::to_string(pages) + " pages of " +
+                            std::to_string(page_blocks) + " blocks of " + std::to_string(block_bytes) + " bytes");
+        for (std::uint32_t page = 0; page < pages; ++page) {
+            std::uint32_t blocks = page + 1 < pages ? page_blocks : last_page_blocks;
+            for (std::uint32_t index = page == 0 ? header_blocks : 0; index < blocks; ++index) {
+                std::uint64_t g = s + std::uint64_t{page} * d.page_bytes + first_offset + std::uint64_t{index} * block_bytes;
+                auto status = read.value<std::uint32_t>(g + d.control_status, what);
+                if (status == d.free_status)
+                    continue;
+                if (!walk.generators.insert(g).second || walk.generators.size() > walk.limit)
+                    throw ReadError(what + " overlaps another at " + hex(g));
+                walk.in_slabs[status >> d.state_bits].push_back(g);
+            }
+        }
+    }
+}
+
 Section read_registry(Walk& walk, std::uint64_t registry)
 {
     const cg_debug_descriptor_t& d = walk.d;
@@ -253,12 +293,15 @@ Section read_registry(Walk& walk, std::uint64_t registry)
     section.flags = format::section_complete | (exited ? format::section_thread_exited : 0);
     auto labels = read_labels(walk, registry);
     for (std::uint64_t g = walk.read.address(registry + d.registry_first, "a registry"); g != 0;
-         g = walk.read.address(g + d.control_next, "generator " + hex(g))) {
+         g = walk.read.address(g - d.control_next, "generator " + hex(g))) {
         if (!walk.generators.insert(g).second || walk.generators.size() > walk.limit)
             throw ReadError("the generators of thread " + std::to_string(section.thread) +
                             " do not end (a cycle at " + hex(g) + ")");
         section.records.push_back(read_generator(walk, g, labels));
     }
+    if (auto found = walk.in_slabs.find(section.thread); found != walk.in_slabs.end())
+        for (std::uint64_t g : found->second)
+            section.records.push_back(read_generator(walk, g, labels));
     return section;
 }
 
@@ -270,7 +313,8 @@ void read_generators(const GeneratorSource& source, Snapshot& snapshot)
     cg_debug_descriptor_t d = read_descriptor(read, source.descriptor);
     for (std::uint32_t r = 0; r < d.register_count; ++r)
         snapshot.register_names.emplace_back(d.registers[r].name);
-    Walk walk{source, read, d, source.bytes / 64 + 16, 2 * source.bytes + (1u << 20), {}, {}, {}, {}};
+    Walk walk{source, read, d, source.bytes / 64 + 16, 2 * source.bytes + (1u << 20), {}, {}, {}, {}, {}, {}};
+    read_slabs(walk);
     // Both levels of the table in pieces: their sizes come from the
     // descriptor, their memory from the core.
     for_each_entry(read, reinterpret_cast<std::uintptr_t>(d.registry_table), d.table_entries, "the registry table",

@@ -16,7 +16,7 @@ import gdb
 
 _PREFIX = "cg-generators: "
 _MAGIC = b"cg-debug"
-_VERSION = 1
+_VERSION = 2
 _PC_IN_SLICE = 0xFFFF
 _MAX_REGISTERS = 24
 
@@ -27,6 +27,8 @@ _MAX_LABELS = 1 << 20
 _MAX_LABEL_BYTES = 4096
 _SHOWN_LABEL_CHARS = 60
 _MAX_SCANNED_SLICE = 1 << 20  # bytes of a slice searched for a caller
+_MAX_SLABS = 1 << 24
+_MAX_SLAB_PAGES = 64
 
 _STATES = ("not-started", "suspended", "running", "finished")
 _SUSPENDED = 1
@@ -40,6 +42,9 @@ _YIELD_PATH = ("cg_yield", "cg_try_yield", "cg_arch_suspend_receiving")
 # naturally aligned: no padding).
 _HEAD = struct.Struct("<8sIIHHIQI16HIQHHI")
 _REGISTER = struct.Struct("<12shHHH")
+# After the registers (version 2): the slabs.
+_SLABS = struct.Struct("<QII8H")
+_SLABS_AT = _HEAD.size + _MAX_REGISTERS * _REGISTER.size
 
 
 class _Unreadable(Exception):
@@ -92,7 +97,7 @@ class _Descriptor:
         if self.state_bits == 0 or self.state_bits > 16:
             raise gdb.GdbError(_PREFIX + "cg_debug_descriptor has %d state bits: corrupt"
                                % self.state_bits)
-        if size < _HEAD.size + self.register_count * _REGISTER.size:
+        if size < _SLABS_AT + _SLABS.size:
             raise gdb.GdbError(_PREFIX + "cg_debug_descriptor says it has %d bytes, too few: corrupt"
                                % size)
         raw = reader.bytes(address + _HEAD.size, self.register_count * _REGISTER.size,
@@ -102,13 +107,20 @@ class _Descriptor:
         for k in range(self.register_count):
             name, dwarf, offset, width, _ = _REGISTER.unpack_from(raw, k * _REGISTER.size)
             self.registers.append((name.split(b"\0", 1)[0].decode("ascii", "replace"), dwarf, offset, width))
+        (self.slab_list, self.page_bytes, self.free_status, self.slab_next, self.slab_pages,
+         self.slab_header_blocks, self.slab_page_blocks, self.slab_last_page_blocks,
+         self.slab_first_offset, self.slab_block_bytes, _) = _SLABS.unpack(
+             reader.bytes(address + _SLABS_AT, _SLABS.size, "cg_debug_descriptor's slabs"))
+        self.slab_span = max(self.slab_next + 8, self.slab_pages + 4, self.slab_header_blocks + 4,
+                             self.slab_page_blocks + 4, self.slab_last_page_blocks + 4,
+                             self.slab_first_offset + 4, self.slab_block_bytes + 4)
         if self.resume_pc_register != _PC_IN_SLICE and self.resume_pc_register >= self.register_count:
             raise gdb.GdbError(_PREFIX + "cg_debug_descriptor's resume pc register %d is not one of "
                                "its %d registers: corrupt" % (self.resume_pc_register, self.register_count))
         # The bytes of a control block read at once: up to the last field used.
         ends = [self.control_status + 4, self.control_ops + 8, self.control_slice_top + 8,
                 self.control_slice_size + 4, self.control_capacity + 4,
-                self.control_inline_bytes + 8, self.control_next + 8]
+                self.control_inline_bytes + 8]
         for _, _, offset, width in self.registers:
             ends.append(self.control_registers + offset + width)
         self.control_span = max(ends)
@@ -282,6 +294,7 @@ class _Walk:
         self.rows = []
         self.threads = set()
         self.warnings = []
+        self.in_slabs = {}  # thread number -> its generators found in the slabs
 
     def run(self):
         d = self.d
@@ -292,6 +305,7 @@ class _Walk:
             table = self._pointers(d.registry_table, d.table_entries, "the registry table")
         except _Unreadable as error:
             raise gdb.GdbError(_PREFIX + str(error))
+        self._slabs()
         # A real table names each chunk and registry once: a repeat is
         # corrupt memory, skipped (it would list the same generators again).
         seen = set()
@@ -308,6 +322,44 @@ class _Walk:
                 if registry != 0 and registry not in seen:
                     seen.add(registry)
                     self._registry(registry)
+
+    def _slabs(self):
+        """Every block of every slab that holds a generator, by its thread."""
+        d = self.d
+        r = self.reader
+        seen = set()
+        try:
+            slab = r.u64(d.slab_list, "the list of slabs")
+        except _Unreadable as error:
+            self.warnings.append("%s: the generators in slabs skipped" % error)
+            return
+        while slab != 0:
+            if slab in seen or len(seen) >= _MAX_SLABS:
+                self.warnings.append("the list of slabs loops back to 0x%x: stopped there" % slab)
+                return
+            seen.add(slab)
+            try:
+                raw = r.bytes(slab, d.slab_span, "slab 0x%x" % slab)
+                pages = struct.unpack_from("<I", raw, d.slab_pages)[0]
+                header, per_page, last = (struct.unpack_from("<I", raw, offset)[0] for offset in
+                                          (d.slab_header_blocks, d.slab_page_blocks, d.slab_last_page_blocks))
+                first = struct.unpack_from("<I", raw, d.slab_first_offset)[0]
+                block = struct.unpack_from("<I", raw, d.slab_block_bytes)[0]
+                if (pages == 0 or pages > _MAX_SLAB_PAGES or block < 64 or per_page > 64 or header > per_page
+                        or last > per_page or first + per_page * block > d.page_bytes):
+                    self.warnings.append("slab 0x%x is corrupt: skipped, and the slabs after it" % slab)
+                    return
+                for page in range(pages):
+                    base = slab + page * d.page_bytes + first
+                    for index in range(header if page == 0 else 0, per_page if page + 1 < pages else last):
+                        g = base + index * block
+                        status = struct.unpack("<I", r.bytes(g + d.control_status, 4, "a slab's block"))[0]
+                        if status != d.free_status:
+                            self.in_slabs.setdefault(status >> d.state_bits, []).append(g)
+            except _Unreadable as error:
+                self.warnings.append("slab 0x%x: %s: skipped, and the slabs after it" % (slab, error))
+                return
+            slab = struct.unpack_from("<Q", raw, d.slab_next)[0]
 
     def _pointers(self, address, count, what):
         raw = self.reader.bytes(address, 8 * count, what)
@@ -347,7 +399,19 @@ class _Walk:
                 break
             self.rows.append(self._generator(g, block, thread, labels.get(g, "")))
             self.threads.add(registry)
-            g = struct.unpack_from("<Q", block, d.control_next)[0]
+            try:
+                g = r.u64(g - d.control_next, "the next generator after 0x%x" % g)
+            except _Unreadable as error:
+                self.warnings.append("thread %d: %s: the rest of its list skipped" % (number, error))
+                break
+        for g in self.in_slabs.get(number, ()):
+            try:
+                block = r.bytes(g, d.control_span, "the control block of generator 0x%x" % g)
+            except _Unreadable as error:
+                self.warnings.append("thread %d: %s: skipped" % (number, error))
+                continue
+            self.rows.append(self._generator(g, block, thread, labels.get(g, "")))
+            self.threads.add(registry)
 
     def _labels(self, entry, number):
         d = self.d

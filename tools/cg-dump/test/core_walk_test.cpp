@@ -107,8 +107,9 @@ TEST_CASE("read_generators refuses corrupt and hostile structures", "[walk][host
     std::string expected;
     SECTION("another version")
     {
-        put(bytes, 8, std::uint32_t{2});
-        expected = "debug descriptor version 2; this cg-dump reads version 1";
+        put(bytes, 8, std::uint32_t{CG_DEBUG_VERSION + 1});
+        expected = "debug descriptor version " + std::to_string(CG_DEBUG_VERSION + 1) +
+                   "; this cg-dump reads version " + std::to_string(CG_DEBUG_VERSION);
     }
     SECTION("not a descriptor")
     {
@@ -142,13 +143,38 @@ TEST_CASE("read_generators refuses corrupt and hostile structures", "[walk][host
     }
     SECTION("a generator list that loops")
     {
-        put(bytes, image.generators[2] + d.control_next, address_in_image(image.generators[0]));
+        put(bytes, image.generators[1] - d.control_next, address_in_image(image.generators[0]));
         expected = "the generators of thread 1 do not end";
     }
     SECTION("a generator in two lists")
     {
-        put(bytes, image.generators[4] + d.control_next, address_in_image(image.generators[0]));
+        put(bytes, image.generators[3] - d.control_next, address_in_image(image.generators[0]));
         expected = "do not end";
+    }
+    SECTION("a generator both listed and in a slab")
+    {
+        put(bytes, image.generators[1] - d.control_next, address_in_image(image.generators[2]));
+        expected = "do not end";
+    }
+    SECTION("a slab list that loops")
+    {
+        put(bytes, image.slab + d.slab_next, address_in_image(image.slab));
+        expected = "the slabs do not end (a cycle at";
+    }
+    SECTION("a slab of more pages than a slab has")
+    {
+        put(bytes, image.slab + d.slab_pages, std::uint32_t{1000});
+        expected = "is corrupt: 1000 pages";
+    }
+    SECTION("a slab whose blocks overflow its page")
+    {
+        put(bytes, image.slab + d.slab_block_bytes, static_cast<std::uint32_t>(d.page_bytes));
+        expected = "is corrupt";
+    }
+    SECTION("a slab past the memory")
+    {
+        put(bytes, image.slab_list, address_in_image(bytes.size() - 8));
+        expected = "slab 0x";
     }
     SECTION("a label list that loops")
     {

@@ -37,14 +37,21 @@ MemoryImage memory_image()
     const cg_debug_descriptor_t& real = cg_debug_descriptor;
     MemoryImage image;
     std::string& bytes = image.bytes;
-    bytes.assign(8192, '\0');
+    bytes.assign(9216, '\0');
     constexpr std::size_t control_bytes = 512; // more than a control block on any CPU
     image.table = 1024;
     image.chunk = 1088;
     image.registries[0] = 1152;
     image.registries[1] = 1280;
-    for (std::size_t i = 0; i < 5; ++i)
-        image.generators[i] = 2048 + i * control_bytes;
+    image.slab_list = 1016;
+    image.slab = 6144;
+    constexpr std::uint32_t slab_first_offset = 8;
+    auto slab_block = [&](std::size_t index) { return image.slab + slab_first_offset + index * control_bytes; };
+    image.generators[0] = 2048;
+    image.generators[1] = 2048 + control_bytes;
+    image.generators[2] = slab_block(1); // block 0 is the slab's header, block 2 is free
+    image.generators[3] = 2048 + 3 * control_bytes;
+    image.generators[4] = slab_block(3);
     image.heap_buffer = 4608;
     for (std::size_t i = 0; i < 3; ++i)
         image.labels[i] = 4736 + i * 64;
@@ -56,6 +63,7 @@ MemoryImage memory_image()
     d.table_entries = 4;
     d.chunk_entries = 4;
     d.c_generator_ops = reinterpret_cast<const void*>(std::uintptr_t{0x5000});
+    d.slab_list = reinterpret_cast<const void*>(address_in_image(image.slab_list));
     std::memcpy(bytes.data(), &d, sizeof d);
     put(bytes, image.table, address_in_image(image.chunk));
     put(bytes, image.chunk, address_in_image(image.registries[0]));
@@ -78,7 +86,7 @@ MemoryImage memory_image()
     for (std::uint32_t k = 0; k < d.register_count; ++k)
         bytes.replace(g + d.control_registers + d.registers[k].offset, d.registers[k].size, d.registers[k].size,
                       static_cast<char>(0x40 + k));
-    put(bytes, g + d.control_next, address_in_image(image.generators[1]));
+    put(bytes, g - d.control_next, address_in_image(image.generators[1]));
 
     g = image.generators[1];
     put(bytes, g + d.control_status, status(1, 1));
@@ -89,7 +97,16 @@ MemoryImage memory_image()
     put(bytes, g + d.control_inline_bytes, address_in_image(image.heap_buffer));
     for (std::uint32_t i = 0; i < MemoryImage::heap_slice; ++i)
         bytes[image.heap_buffer + i] = static_cast<char>(0x80 + i);
-    put(bytes, g + d.control_next, address_in_image(image.generators[2]));
+
+    // The slab: one page of four blocks.
+    put(bytes, image.slab_list, address_in_image(image.slab));
+    put(bytes, image.slab + d.slab_pages, std::uint32_t{1});
+    put(bytes, image.slab + d.slab_header_blocks, std::uint32_t{1});
+    put(bytes, image.slab + d.slab_page_blocks, std::uint32_t{4});
+    put(bytes, image.slab + d.slab_last_page_blocks, std::uint32_t{4});
+    put(bytes, image.slab + d.slab_first_offset, slab_first_offset);
+    put(bytes, image.slab + d.slab_block_bytes, static_cast<std::uint32_t>(control_bytes));
+    put(bytes, slab_block(2) + d.control_status, d.free_status);
 
     g = image.generators[2];
     put(bytes, g + d.control_status, status(1, 0));
@@ -104,7 +121,6 @@ MemoryImage memory_image()
     g = image.generators[3];
     put(bytes, g + d.control_status, status(2, 2));
     put(bytes, g + d.control_slice_top, MemoryImage::running_home_top);
-    put(bytes, g + d.control_next, address_in_image(image.generators[4]));
     put(bytes, image.generators[4] + d.control_status, status(2, 3));
 
     put_label(bytes, d, image.labels[0], texts, address_in_image(image.generators[0]), "one/inline",
