@@ -44,6 +44,9 @@ constexpr std::size_t size_class(std::size_t block) noexcept
     std::size_t index = (block - sizeof(Control)) / 8;
     return index < slab_classes ? index : slab_classes;
 }
+static_assert(sizeof(Control) % 8 == 0 && size_class(block_size(sizeof(Control) + 8 * (slab_classes - 1))) < slab_classes &&
+                  size_class(block_size(sizeof(Control) + 8 * (slab_classes - 1) + 1)) == slab_classes,
+              "in_slab (control_slab.hpp): a slab holds blocks up to sizeof(Control) + 8 * (slab_classes - 1)");
 
 /// Where a page's first block is: after the word naming the slab, and on
 /// a 16-byte boundary for the sizes a body aligned to 16 can have.
@@ -563,8 +566,6 @@ void deallocate_control(void* memory, std::size_t size) noexcept
     ++set->counts.kept;
     size_slabs.kept[size_slabs.kept_count++] = memory;
 }
-
-bool in_slab(std::size_t size) noexcept { return size_class(block_size(size)) != slab_classes; }
 
 void for_each_slab_generator(void (*visit)(Control& generator, void* context), void* context)
 {

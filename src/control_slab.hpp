@@ -52,8 +52,10 @@ void deallocate_control(void* block, std::size_t size) noexcept;
 /// these bytes before it: the links of the list its registry keeps of such
 /// blocks (registry.hpp); it finds the others by walking the slabs.
 inline constexpr std::size_t unslabbed_prefix = 16;
-/// Whether a control block of `size` bytes comes from a slab.
-bool in_slab(std::size_t size) noexcept;
+/// Whether a control block of `size` bytes (control_size) comes from a
+/// slab, `bare` being sizeof(Control) (a multiple of 8): slabs hold the
+/// sizes from it up, in steps of 8.
+constexpr bool in_slab(std::size_t size, std::size_t bare) noexcept { return size <= bare + 8 * (slab_classes - 1); }
 
 /// Calls visit(generator, context) for every block of every slab whose
 /// status is not free_status (control.hpp): every generator whose control

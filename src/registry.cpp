@@ -126,9 +126,9 @@ Registry& registry_of(const Control& generator) noexcept
 {
     return *entry(owner_of(generator)).load(std::memory_order_acquire);
 }
-/// The links of a generator whose control block is too large for a slab;
-/// false for the others, which walks find in the slabs.
-bool listed(const Control& generator) noexcept { return !in_slab(control_size(*generator.head.ops)); }
+/// Whether the registry lists a generator: its control block is too large
+/// for a slab (walks find the others in the slabs). Its links are before it.
+bool listed(const Control& generator) noexcept { return !in_slab(control_size(*generator.head.ops), sizeof(Control)); }
 RegistryLinks& links_of(Control& generator) noexcept
 {
     return *reinterpret_cast<RegistryLinks*>(reinterpret_cast<char*>(&generator) - unslabbed_prefix);

@@ -215,3 +215,34 @@ TEST_CASE("a pthread key destructor that runs after the registry was released cr
     CHECK(live_registries() == before); // the second registry, released in the next round
     pthread_key_delete(key);
 }
+
+TEST_CASE("a pthread key destructor that runs after the registry was released takes it up again while it has "
+          "generators",
+          "[registry]")
+{
+    // The exiting thread leaves a suspended C generator behind, so its
+    // released registry stays; the key destructor's generators then go in
+    // that registry, the one its thread number names, not a second one.
+    static int result = 0;
+    static cg_t* left_behind = nullptr;
+    pthread_key_t key;
+    REQUIRE(pthread_key_create(&key, [](void*) {
+                auto g = counter();
+                result = *g.next() + 1;
+            }) == 0);
+    std::size_t before = live_registries();
+    on_a_thread_that_exits([&] {
+        left_behind = cg_create(reinterpret_cast<void*>(+[](std::uintptr_t, std::uintptr_t) -> std::uintptr_t {
+                                    cg_yield(nullptr, 1);
+                                    return 0;
+                                }),
+                                0, 0);
+        REQUIRE(cg_invoke(left_behind, 0) == 1);
+        pthread_setspecific(key, &result);
+    });
+    CHECK(result == 1);
+    CHECK(live_registries() == before + 1); // kept by the generator left behind
+    cg_destroy(left_behind);                // takes it out of that registry, which goes
+    CHECK(live_registries() == before);
+    pthread_key_delete(key);
+}

@@ -350,12 +350,14 @@ class _Walk:
                     self.warnings.append("slab 0x%x is corrupt: skipped, and the slabs after it" % slab)
                     return
                 for page in range(pages):
-                    base = slab + page * d.page_bytes + first
-                    for index in range(header if page == 0 else 0, per_page if page + 1 < pages else last):
-                        g = base + index * block
-                        status = struct.unpack("<I", r.bytes(g + d.control_status, 4, "a slab's block"))[0]
+                    start = slab + page * d.page_bytes
+                    count = per_page if page + 1 < pages else last
+                    blocks = r.bytes(start, first + count * block, "page %d of slab 0x%x" % (page, slab))
+                    for index in range(header if page == 0 else 0, count):
+                        offset = first + index * block
+                        status = struct.unpack_from("<I", blocks, offset + d.control_status)[0]
                         if status != d.free_status:
-                            self.in_slabs.setdefault(status >> d.state_bits, []).append(g)
+                            self.in_slabs.setdefault(status >> d.state_bits, []).append(start + offset)
             except _Unreadable as error:
                 self.warnings.append("slab 0x%x: %s: skipped, and the slabs after it" % (slab, error))
                 return
