@@ -63,7 +63,9 @@ constexpr bool in_slab(std::size_t size, std::size_t bare) noexcept { return siz
 /// by their threads meanwhile (the statuses are read atomically, and a
 /// block whose status names a thread is that thread's generator as long as
 /// its registry is locked: registry.cpp). Slabs are neither made nor given
-/// back during the walk.
+/// back during the walk: `visit` must not wait for what a thread making or
+/// giving back a slab may hold (the dynamic loader's lock, in a library's
+/// constructor or destructor: snapshot.cpp collects, then writes).
 void for_each_slab_generator(void (*visit)(Control& generator, void* context), void* context);
 
 /// Gives the calling thread's kept blocks back to their slabs, and its

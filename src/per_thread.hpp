@@ -4,6 +4,8 @@
 // in all. Such state lives on the heap, and a thread-local points at it.
 #pragma once
 
+#include <pthread.h>
+
 #include <new>
 
 namespace cg::detail {
@@ -15,7 +17,7 @@ template <class T>
 class PerThread {
 public:
     /// The thread's T; null out of memory, or once it is deleted: a use
-    /// from a thread-local destructor that runs after it goes without.
+    /// from a pthread key destructor that runs after it goes without.
     static T* get() noexcept
     {
         if (object == nullptr && !released) [[unlikely]]
@@ -24,25 +26,41 @@ public:
     }
 
 private:
-    /// Deletes the thread's T at its exit. Constructed when the T is made,
-    /// so its destructor runs before those of the thread-locals made
-    /// earlier, which may still use it: the pointer and the flag it leaves
-    /// are plain data, valid to read to the thread's very end.
-    struct Release {
-        ~Release()
+    /// Deletes the thread's T at its exit: the destructor of a pthread key
+    /// whose value is the T. glibc runs those after every thread_local
+    /// destructor, which may still use it, and again, in a later round, for
+    /// a T that another key's destructor made (a thread_local's destructor
+    /// registered that late would never run: the T would leak, as ASan's
+    /// leak check found). The pointer and the flag it leaves are plain
+    /// data, valid to read to the thread's very end.
+    static void release(void*) noexcept
+    {
+        delete object;
+        object = nullptr;
+        released = true;
+    }
+
+    /// The key, made once per process; none if pthread_key_create fails
+    /// (1024 keys in use): no T then.
+    struct Key {
+        pthread_key_t key;
+        bool made = pthread_key_create(&key, release) == 0;
+        ~Key() // the library is unloaded, or the process exits
         {
-            delete object;
-            object = nullptr;
-            released = true;
+            if (made)
+                pthread_key_delete(key);
         }
     };
 
     [[gnu::noinline]] static void make() noexcept
     {
+        static Key key;
+        if (!key.made)
+            return;
         object = new (std::nothrow) T{};
-        if (object != nullptr) {
-            static thread_local Release release; // registers its destructor, once per thread
-            (void)release;
+        if (object != nullptr && pthread_setspecific(key.key, object) != 0) {
+            delete object; // no memory for the key's value: no T
+            object = nullptr;
         }
     }
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <iterator>
+#include <vector>
 
 #include "control.hpp"
 #include "memcheck.hpp"
@@ -187,22 +188,19 @@ void append_section(std::string& out, const Registry& registry, Detail detail, S
     put(out, flags);
     put(out, std::uint32_t{0}); // generator_count, patched below
     put(out, std::uint64_t{0}); // section_bytes, patched below
-    struct Append {
-        std::string& out;
-        const Registry& registry;
-        Detail detail;
-        Symbolizer& symbols;
-        std::uint32_t count;
-    } append{out, registry, detail, symbols, 0};
+    // The generators first, then their records, once the walk of the slabs
+    // is over: a record's backtrace may wait for the dynamic loader's lock,
+    // which a thread may hold while it waits for the walk to end (a
+    // library's constructor whose generator needs a new slab). The
+    // registry's lock, held throughout, keeps them from being destroyed.
+    std::vector<Control*> generators;
     for_each_generator_in(
         registry,
-        [](Control& generator, void* a) {
-            auto& [to, in, level, names, count] = *static_cast<Append*>(a);
-            append_record(to, generator, registry_label(in, generator), level, names);
-            ++count;
-        },
-        &append);
-    std::uint32_t count = append.count;
+        [](Control& generator, void* list) { static_cast<std::vector<Control*>*>(list)->push_back(&generator); },
+        &generators);
+    for (Control* generator : generators)
+        append_record(out, *generator, registry_label(registry, *generator), detail, symbols);
+    auto count = static_cast<std::uint32_t>(generators.size());
     patch(out, start + 12, count);
     patch(out, start + 16, static_cast<std::uint64_t>(out.size() - start - format::section_header_bytes));
 }

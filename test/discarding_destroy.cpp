@@ -19,6 +19,7 @@
 #include <cg/copy_generator.hpp>
 
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include "cleanup_scan.hpp" // src/: destroy_counts_of_this_thread
 #include "discarding/plugin.h"
@@ -299,37 +300,44 @@ namespace {
 
 std::atomic<int> discarded_at_exit{-1}, unwound_at_exit{-1};
 
-/// A suspended generator a thread-local holds, destroyed at the thread's
-/// exit; the destroy's way is recorded for the test to read.
-struct HeldToTheEnd {
-    std::optional<CopyGenerator<int>> generator;
-    ~HeldToTheEnd()
-    {
-        cg::detail::DestroyCounts before = destroy_counts_of_this_thread();
-        generator.reset();
-        cg::detail::DestroyCounts after = destroy_counts_of_this_thread();
-        discarded_at_exit = static_cast<int>(after.discarded - before.discarded);
-        unwound_at_exit = static_cast<int>(after.unwound - before.unwound);
-    }
-};
+/// Destroys a suspended generator at its thread's exit, from a pthread
+/// key's destructor; the destroy's way is recorded for the test to read.
+void destroy_at_exit(void* held)
+{
+    cg::detail::DestroyCounts before = destroy_counts_of_this_thread();
+    delete static_cast<CopyGenerator<int>*>(held);
+    cg::detail::DestroyCounts after = destroy_counts_of_this_thread();
+    discarded_at_exit = static_cast<int>(after.discarded - before.discarded);
+    unwound_at_exit = static_cast<int>(after.unwound - before.unwound);
+}
 
 } // namespace
 
 TEST_CASE("a destroy after the thread's cache is freed, at its exit, unwinds", "[discarding_destroy]")
 {
     REQUIRE(Tracked::alive == 0);
-    std::thread([] {
-        // Made first, so destroyed after the cache the destroy below makes.
-        thread_local HeldToTheEnd held;
-        // Nothing in its frames to clean up: discarded, but for the cache.
-        held.generator.emplace([kept = Tracked(1)](Yielder<int>& y) { outer<middle_plain>(y); });
-        held.generator->next();
+    {
+        // A discard here makes the key whose destructor frees each
+        // thread's cache (src/per_thread.hpp), if no test did before.
         CopyGenerator<int> first([](Yielder<int>& y) { outer<middle_plain>(y); });
         first.next();
+    }
+    // Made after the cache's key, so glibc runs its destructor after the
+    // cache's, which freed the cache.
+    pthread_key_t key;
+    REQUIRE(pthread_key_create(&key, destroy_at_exit) == 0);
+    std::thread([&] {
+        // Nothing in its frames to clean up: discarded, but for the cache.
+        auto* held = new CopyGenerator<int>([kept = Tracked(1)](Yielder<int>& y) { outer<middle_plain>(y); });
+        held->next();
+        CopyGenerator<int> first([](Yielder<int>& y) { outer<middle_plain>(y); });
+        first.next(); // its destroy makes this thread's cache
+        pthread_setspecific(key, held);
     }).join();
     CHECK(discarded_at_exit == 0);
     CHECK(unwound_at_exit == 1);
     CHECK(Tracked::alive == 0);
+    pthread_key_delete(key);
 }
 
 TEST_CASE("frames in a library loaded with dlopen go each way too", "[discarding_destroy]")
