@@ -193,18 +193,28 @@ TEST_CASE("a thread's registry stays while its thread-local destructors run, who
     CHECK(live_registries() == before);
 }
 
+namespace {
+
+int result = 0; // of run_a_counter
+
+/// A key destructor: creates, runs and destroys a generator.
+void run_a_counter(void*)
+{
+    auto g = counter();
+    result = *g.next() + 1;
+}
+
+} // namespace
+
 TEST_CASE("a pthread key destructor that runs after the registry was released creates and destroys generators",
           "[registry]")
 {
     // glibc runs pthread key destructors after every thread_local one, in
     // rounds: the library releases the thread's registry in one (a key of
     // its own); this key, made later, runs after it.
-    static int result = 0;
+    result = 0;
     pthread_key_t key;
-    REQUIRE(pthread_key_create(&key, [](void*) {
-                auto g = counter();
-                result = *g.next() + 1;
-            }) == 0);
+    REQUIRE(pthread_key_create(&key, run_a_counter) == 0);
     std::size_t before = live_registries();
     on_a_thread_that_exits([&] {
         auto g = counter(); // the thread's registry, released at its exit
@@ -223,13 +233,10 @@ TEST_CASE("a pthread key destructor that runs after the registry was released ta
     // The exiting thread leaves a suspended C generator behind, so its
     // released registry stays; the key destructor's generators then go in
     // that registry, the one its thread number names, not a second one.
-    static int result = 0;
     static cg_t* left_behind = nullptr;
+    result = 0;
     pthread_key_t key;
-    REQUIRE(pthread_key_create(&key, [](void*) {
-                auto g = counter();
-                result = *g.next() + 1;
-            }) == 0);
+    REQUIRE(pthread_key_create(&key, run_a_counter) == 0);
     std::size_t before = live_registries();
     on_a_thread_that_exits([&] {
         left_behind = cg_create(reinterpret_cast<void*>(+[](std::uintptr_t, std::uintptr_t) -> std::uintptr_t {

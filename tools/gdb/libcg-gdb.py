@@ -395,25 +395,22 @@ class _Walk:
             seen.add(g)
             count += 1
             try:
-                block = r.bytes(g, d.control_span, "the control block of generator 0x%x" % g)
-            except _Unreadable as error:
-                self.warnings.append("thread %d: %s: the rest of its list skipped" % (number, error))
-                break
-            self.rows.append(self._generator(g, block, thread, labels.get(g, "")))
-            self.threads.add(registry)
-            try:
+                self._add(g, registry, thread, labels)
                 g = r.u64(g - d.control_next, "the next generator after 0x%x" % g)
             except _Unreadable as error:
                 self.warnings.append("thread %d: %s: the rest of its list skipped" % (number, error))
                 break
         for g in self.in_slabs.get(number, ()):
             try:
-                block = r.bytes(g, d.control_span, "the control block of generator 0x%x" % g)
+                self._add(g, registry, thread, labels)
             except _Unreadable as error:
                 self.warnings.append("thread %d: %s: skipped" % (number, error))
-                continue
-            self.rows.append(self._generator(g, block, thread, labels.get(g, "")))
-            self.threads.add(registry)
+
+    def _add(self, g, registry, thread, labels):
+        """The row of generator g, of the registry at `registry`."""
+        block = self.reader.bytes(g, self.d.control_span, "the control block of generator 0x%x" % g)
+        self.rows.append(self._generator(g, block, thread, labels.get(g, "")))
+        self.threads.add(registry)
 
     def _labels(self, entry, number):
         d = self.d
