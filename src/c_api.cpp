@@ -20,6 +20,7 @@
 
 #include "control.hpp"
 #include "errors.hpp"
+#include "ops_table.hpp"
 #include "sanitizers.hpp"
 
 struct cg_generator; // only ever a cg::detail::Control
@@ -52,8 +53,11 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
 
 // C frames have no destructors: a suspended C generator is discarded, never
 // unwound, so it can be destroyed from any depth and any thread.
+constinit std::uint32_t c_ops_number_kept = c_ops_number; // numbered from the start (ops_table.cpp)
+
 constexpr GeneratorOps c_ops = {
     &c_entry, nullptr, &typeid(std::uintptr_t), &typeid(std::uintptr_t), sizeof(CBody), alignof(CBody), false, nullptr,
+    &c_ops_number_kept,
 };
 
 namespace {
@@ -108,9 +112,9 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
     ResumeFrame* frame = this_thread.current;
     if (frame == nullptr)
         return nullptr;
-    const GeneratorOps* ops = frame->generator->head.ops;
-    if (ops != &c_ops &&
-        (*ops->yield_type != typeid(std::uintptr_t) || *ops->receive_type != typeid(std::uintptr_t)))
+    const ControlHead& head = frame->generator->head;
+    if (ops_number_of(head) != c_ops_number && (*ops_of(head).yield_type != typeid(std::uintptr_t) ||
+                                                *ops_of(head).receive_type != typeid(std::uintptr_t)))
         return nullptr;
     return frame->generator;
 }
@@ -123,7 +127,7 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
 inline ResumeFrame* c_generator_frame() noexcept
 {
     ResumeFrame* frame = this_thread.current;
-    if (frame == nullptr || frame->generator->head.ops != &c_ops || !suspends_directly(frame, frame->generator))
+    if (frame == nullptr || ops_number_of(frame->generator->head) != c_ops_number || !suspends_directly(frame, frame->generator))
         return nullptr;
     return frame;
 }

@@ -89,7 +89,7 @@ struct SavedSlice {
 
 bool frames_can_be_discarded(Control& generator) noexcept
 {
-    const std::uintptr_t* calls = generator.head.ops->entry_calls;
+    const std::uintptr_t* calls = ops_of(generator.head).entry_calls;
     std::size_t size = generator.head.slice_size;
     if (calls == nullptr)
         return false;

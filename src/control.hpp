@@ -37,15 +37,17 @@ inline constexpr std::uint32_t free_status = status_of(unowned, State::finished)
 static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_top) == CG_CONTROL_SLICE_TOP);
 static_assert(offsetof(Control, head) + offsetof(ControlHead, slice_size) == CG_CONTROL_SLICE_SIZE &&
               sizeof(ControlHead::slice_size) == 4);
-static_assert(offsetof(Control, head) + offsetof(ControlHead, capacity) == CG_CONTROL_CAPACITY &&
-              sizeof(ControlHead::capacity) == 4);
+static_assert(offsetof(Control, head) + offsetof(ControlHead, heap_buffer) == CG_CONTROL_HEAP_BUFFER &&
+              sizeof(ControlHead::heap_buffer) == 1);
 static_assert(offsetof(Control, registers) == CG_CONTROL_REGISTERS);
 static_assert(offsetof(Control, buffer) == CG_CONTROL_INLINE_BYTES);
 static_assert(offsetof(ResumeFrame, deliver) == CG_FRAME_DELIVER);
 static_assert(offsetof(ResumeFrame, sent) == CG_FRAME_SENT);
 static_assert(CG_SWITCH_YIELDED == switch_yielded && CG_SWITCH_FINISHED == switch_finished &&
               CG_SWITCH_TOO_DEEP == switch_too_deep);
-static_assert(sizeof(Control::buffer) >= sizeof(char*), "the inline bytes must hold a buffer pointer");
+static_assert(CG_HEAP_BUFFER_ADDRESS == 0 && CG_HEAP_BUFFER_CAPACITY == sizeof(char*) &&
+                  sizeof(Control::buffer) >= sizeof(char*) + sizeof(std::uint32_t),
+              "the inline bytes must hold a heap buffer's address and capacity");
 static_assert(inline_capacity % 16 == 0, "slices are multiples of 16 bytes");
 static_assert(CG_SMALL_SLICE >= inline_capacity && CG_SMALL_SLICE <= 64,
               "the trampoline copies every slice the inline bytes hold, and at most 64 bytes");
@@ -68,7 +70,7 @@ inline bool claim_owner(Control& generator, std::uint32_t creator, std::uint32_t
         .compare_exchange_strong(unclaimed, status_of(thread, State::running), std::memory_order_relaxed);
 }
 
-inline bool has_heap_buffer(const Control& generator) noexcept { return generator.head.capacity > inline_capacity; }
+inline bool has_heap_buffer(const Control& generator) noexcept { return generator.head.heap_buffer != 0; }
 
 /// Where the slice bytes are: the inline bytes, or the heap buffer they name.
 inline char* slice_buffer(Control& generator) noexcept
@@ -76,15 +78,30 @@ inline char* slice_buffer(Control& generator) noexcept
     if (!has_heap_buffer(generator))
         return reinterpret_cast<char*>(generator.buffer);
     char* heap;
-    std::memcpy(&heap, generator.buffer, sizeof heap);
+    std::memcpy(&heap, generator.buffer + CG_HEAP_BUFFER_ADDRESS, sizeof heap);
     return heap;
+}
+
+/// Bytes the slice buffer holds: the inline bytes', or the heap buffer's,
+/// which the inline bytes keep beside its address.
+inline std::uint32_t capacity_of(const Control& generator) noexcept
+{
+    if (!has_heap_buffer(generator))
+        return inline_capacity;
+    std::uint32_t capacity;
+    std::memcpy(&capacity, generator.buffer + CG_HEAP_BUFFER_CAPACITY, sizeof capacity);
+    return capacity;
 }
 
 inline void set_heap_buffer(Control& generator, char* heap, std::uint32_t capacity) noexcept
 {
-    std::memcpy(generator.buffer, &heap, sizeof heap);
-    generator.head.capacity = capacity;
+    std::memcpy(generator.buffer + CG_HEAP_BUFFER_ADDRESS, &heap, sizeof heap);
+    std::memcpy(generator.buffer + CG_HEAP_BUFFER_CAPACITY, &capacity, sizeof capacity);
+    generator.head.heap_buffer = 1;
 }
+
+/// The slice bytes go back into the inline bytes.
+inline void set_inline_buffer(Control& generator) noexcept { generator.head.heap_buffer = 0; }
 
 /// The link frame the trampoline keeps at the top of a started generator's
 /// home, just above its slice (arch/<cpu>/frame_layout.h).
@@ -102,10 +119,11 @@ inline char* slice_bottom(const Control& generator) noexcept
     return generator.head.slice_top - generator.head.slice_size;
 }
 
-/// Bytes from the control block's start to the stored body.
+/// Bytes from the control block's start to the stored body (an alignment
+/// is a power of two: a mask, not a division).
 inline std::size_t body_offset(const GeneratorOps& ops) noexcept
 {
-    return (sizeof(Control) + ops.body_align - 1) / ops.body_align * ops.body_align;
+    return (sizeof(Control) + ops.body_align - 1) & ~(ops.body_align - 1);
 }
 
 /// Bytes of the control block's allocation.

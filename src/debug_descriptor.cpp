@@ -11,6 +11,7 @@
 #include "control.hpp"
 #include "control_slab.hpp"
 #include "control_slab_layout.hpp"
+#include "ops_table.hpp"
 #include "registry_layout.hpp"
 
 namespace cg::detail {
@@ -31,14 +32,15 @@ static_assert(sizeof(Slab::all_next) == 8 && sizeof(Slab::pages) == 4 && sizeof(
               sizeof(Slab::first_offset) == 4 && sizeof(Slab::block_bytes) == 4);
 static_assert(unslabbed_prefix == sizeof(RegistryLinks) && offsetof(RegistryLinks, next) == 8);
 static_assert(sizeof(ControlHead::status) == 4 && sizeof(ControlHead::slice_size) == 4 &&
-              sizeof(ControlHead::capacity) == 4);
+              sizeof(ControlHead::ops_number) == 3 && sizeof(ControlHead::heap_buffer) == 1);
+static_assert(CG_HEAP_BUFFER_ADDRESS == 0 && CG_HEAP_BUFFER_CAPACITY == 8, "cg/debug.h: a heap buffer in the inline bytes");
 static_assert(std::size(arch::saved_registers) <= CG_DEBUG_MAX_REGISTERS);
 static_assert(arch::resume_pc_register < static_cast<int>(std::size(arch::saved_registers)));
 
 // The descriptor's own layout, which readers hard-code (tools/gdb/libcg-gdb.py's
 // struct formats; cg-dump reads the version and size before the rest):
 // changing any of it is a new CG_DEBUG_VERSION.
-static_assert(CG_DEBUG_VERSION == 2, "the layout below is version 2's");
+static_assert(CG_DEBUG_VERSION == 3, "the layout below is version 3's");
 static_assert(offsetof(cg_debug_descriptor_t, version) == 8 && offsetof(cg_debug_descriptor_t, size) == 12 &&
               offsetof(cg_debug_descriptor_t, machine) == 16 && offsetof(cg_debug_descriptor_t, state_bits) == 18 &&
               offsetof(cg_debug_descriptor_t, table_entries) == 20 &&
@@ -47,7 +49,8 @@ static_assert(offsetof(cg_debug_descriptor_t, version) == 8 && offsetof(cg_debug
               offsetof(cg_debug_descriptor_t, registry_first) == 36 &&
               offsetof(cg_debug_descriptor_t, control_next) == 66 &&
               offsetof(cg_debug_descriptor_t, inline_capacity) == 68 &&
-              offsetof(cg_debug_descriptor_t, c_generator_ops) == 72 &&
+              offsetof(cg_debug_descriptor_t, c_ops_number) == 72 &&
+              offsetof(cg_debug_descriptor_t, ops_number_mask) == 76 &&
               offsetof(cg_debug_descriptor_t, resume_pc_register) == 80 &&
               offsetof(cg_debug_descriptor_t, resume_sp_offset) == 82 &&
               offsetof(cg_debug_descriptor_t, register_count) == 84 &&
@@ -84,15 +87,16 @@ constexpr cg_debug_descriptor_t describe()
     d.label_text = at(offsetof(LabelEntry, text));
     d.label_size = at(offsetof(LabelEntry, size));
     d.control_status = at(offsetof(Control, head) + offsetof(ControlHead, status));
-    d.control_ops = at(offsetof(Control, head) + offsetof(ControlHead, ops));
+    d.control_ops_number = at(offsetof(Control, head) + offsetof(ControlHead, ops_number));
     d.control_slice_top = at(offsetof(Control, head) + offsetof(ControlHead, slice_top));
     d.control_slice_size = at(offsetof(Control, head) + offsetof(ControlHead, slice_size));
-    d.control_capacity = at(offsetof(Control, head) + offsetof(ControlHead, capacity));
+    d.control_heap_buffer = at(offsetof(Control, head) + offsetof(ControlHead, heap_buffer));
     d.control_registers = at(offsetof(Control, registers));
     d.control_inline_bytes = at(offsetof(Control, buffer));
     d.control_next = at(unslabbed_prefix - offsetof(RegistryLinks, next));
     d.inline_capacity = inline_capacity;
-    d.c_generator_ops = &c_ops;
+    d.c_ops_number = c_ops_number;
+    d.ops_number_mask = (std::uint32_t{1} << ops_number_bits) - 1;
     d.resume_pc_register = arch::resume_pc_register < 0 ? CG_DEBUG_PC_IN_SLICE : at(arch::resume_pc_register);
     d.resume_sp_offset = at(arch::resume_sp_offset);
     d.register_count = std::size(arch::saved_registers);

@@ -18,6 +18,7 @@
 #include "parking.hpp"
 #include "registry.hpp"
 #include "sanitizers.hpp"
+#include "ops_table.hpp"
 #include "slice_buffer.hpp"
 #include "snapshot_requests.hpp"
 #include "thread_state.hpp"
@@ -25,9 +26,13 @@
 namespace cg::detail {
 namespace {
 
-void free_control(Control& generator) noexcept
+/// Out of the registry, then its memory freed; `size`: control_size. The
+/// registry first: a snapshot of its owner may be reading the slice buffer
+/// (of a suspended C generator destroyed on another thread).
+void free_control(Control& generator, std::size_t size) noexcept
 {
-    std::size_t size = control_size(*generator.head.ops);
+    remove_from_registry(generator, size);
+    release_heap_buffer(generator);
     generator.~Control();
     deallocate_control(&generator, size);
 }
@@ -94,10 +99,10 @@ void unwind(Control& generator) noexcept
 /// Destroys a suspended generator whose frames have nothing to clean up
 /// (cleanup_scan.hpp) without unwinding them: what its entry<>'s landing
 /// pads would do, the stored body's destruction, is done here.
-void discard(Control& generator) noexcept
+void discard(Control& generator, const GeneratorOps& ops) noexcept
 {
-    if (generator.head.ops->destroy_body != nullptr)
-        generator.head.ops->destroy_body(body_of(&generator));
+    if (ops.destroy_body != nullptr)
+        ops.destroy_body(body_of(&generator));
     after_finish(generator);
 }
 
@@ -110,29 +115,26 @@ Control* create(const GeneratorOps& ops, std::size_t headroom)
     if (snapshot_wanted())
         act_at_safe_point();
     std::uint32_t creator = thread_for_generators().number;
-    void* memory = allocate_control(control_size(ops));
+    std::uint32_t number = number_of(ops);
+    std::size_t size = control_size(ops);
+    void* memory = allocate_control(size);
     if (memory == nullptr)
         throw std::bad_alloc();
     Control* generator = ::new (memory) Control;
     generator->head.saved_errno = 0;
     generator->head.headroom = headroom;
-    generator->head.ops = &ops;
     generator->head.slice_size = 0;
-    generator->head.capacity = inline_capacity;
-    enter_in_registry(*generator, status_of(creator, State::not_started)); // its status, last
+    set_ops_number(generator->head, number); // and the slice bytes inline
+    enter_in_registry(*generator, status_of(creator, State::not_started), size); // its status, last
     return generator;
 }
 
 void* body_of(Control* generator) noexcept
 {
-    return reinterpret_cast<char*>(generator) + body_offset(*generator->head.ops);
+    return reinterpret_cast<char*>(generator) + body_offset(ops_of(generator->head));
 }
 
-void free_unstarted(Control* generator) noexcept
-{
-    remove_from_registry(*generator);
-    free_control(*generator);
-}
+void free_unstarted(Control* generator) noexcept { free_control(*generator, control_size(ops_of(generator->head))); }
 
 void destroy(Control* generator) noexcept
 {
@@ -142,13 +144,14 @@ void destroy(Control* generator) noexcept
     // Reading the status of another thread's generator is only sound if the
     // program handed it over with synchronization, as it must anyway.
     State state = state_of(g);
+    const GeneratorOps& ops = ops_of(g.head);
     if (state == State::not_started) {
-        if (g.head.ops->destroy_body != nullptr)
-            g.head.ops->destroy_body(body_of(&g));
-        return free_unstarted(generator);
+        if (ops.destroy_body != nullptr)
+            ops.destroy_body(body_of(&g));
+        return free_control(g, control_size(ops));
     }
     std::uint32_t owner = owner_of(g);
-    bool needs_unwinding = state != State::finished && g.head.ops->unwind_on_destroy;
+    bool needs_unwinding = state != State::finished && ops.unwind_on_destroy;
     if (needs_unwinding && owner != this_thread.number)
         fatal("destroying a started generator on a thread that does not own it: its frames can only be "
               "unwound on thread #" +
@@ -159,15 +162,11 @@ void destroy(Control* generator) noexcept
         bool discarded = frames_can_be_discarded(g);
         count_destroy(discarded);
         if (discarded)
-            discard(g);
+            discard(g, ops);
         else
             unwind(g);
     }
-    // Out of the registry before the buffer goes: a snapshot of its owner
-    // may be reading it (a suspended C generator destroyed on another thread).
-    remove_from_registry(g);
-    release_heap_buffer(g);
-    free_control(g);
+    free_control(g, control_size(ops));
 }
 
 std::size_t claim_for_start(ResumeFrame& frame)
@@ -225,7 +224,7 @@ Control* generator_for_free_yield(const std::type_info& yield, const std::type_i
     ResumeFrame* frame = this_thread.current;
     if (frame == nullptr)
         throw_yield_outside(nullptr);
-    const GeneratorOps& ops = *frame->generator->head.ops;
+    const GeneratorOps& ops = ops_of(frame->generator->head);
     if (*ops.yield_type != yield || *ops.receive_type != receive)
         throw_wrong_type(ops, yield, receive);
     return frame->generator;
@@ -249,6 +248,6 @@ std::size_t slice_size(const Control* generator) noexcept
     return state_of(*generator) == State::suspended ? generator->head.slice_size : 0;
 }
 
-std::size_t buffer_capacity(const Control* generator) noexcept { return generator->head.capacity; }
+std::size_t buffer_capacity(const Control* generator) noexcept { return capacity_of(*generator); }
 
 } // namespace cg::detail

@@ -126,18 +126,20 @@ Registry& registry_of(const Control& generator) noexcept
 {
     return *entry(owner_of(generator)).load(std::memory_order_acquire);
 }
-/// Whether the registry lists a generator: its control block is too large
-/// for a slab (walks find the others in the slabs). Its links are before it.
-bool listed(const Control& generator) noexcept { return !in_slab(control_size(*generator.head.ops), sizeof(Control)); }
+/// Whether the registry lists a generator whose control block has
+/// `control_bytes`: too large for a slab (walks find the others in the
+/// slabs). Its links are before it.
+bool listed(std::size_t control_bytes) noexcept { return !in_slab(control_bytes, sizeof(Control)); }
+bool listed(const Control& generator) noexcept { return listed(control_size(ops_of(generator.head))); }
 RegistryLinks& links_of(Control& generator) noexcept
 {
     return *reinterpret_cast<RegistryLinks*>(reinterpret_cast<char*>(&generator) - unslabbed_prefix);
 }
 
-void link(Registry& registry, Control& generator) noexcept
+void link(Registry& registry, Control& generator, bool is_listed) noexcept
 {
     ++registry.generators;
-    if (!listed(generator))
+    if (!is_listed)
         return;
     RegistryLinks& links = links_of(generator);
     links.previous = nullptr;
@@ -170,7 +172,7 @@ using Label = std::unordered_map<const Control*, LabelEntry>::node_type;
 
 /// True if the registry is now released and empty: the caller frees it.
 /// The generator's label, if any, goes to `label`.
-bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noexcept
+bool unlink(Registry& registry, Control& generator, bool is_listed, Label* label = nullptr) noexcept
 {
     if (!registry.label_index.empty()) {
         Label node = registry.label_index.extract(&generator);
@@ -180,7 +182,7 @@ bool unlink(Registry& registry, Control& generator, Label* label = nullptr) noex
             *label = std::move(node);
     }
     --registry.generators;
-    if (listed(generator)) {
+    if (is_listed) {
         RegistryLinks& links = links_of(generator);
         if (links.previous != nullptr)
             links_of(*links.previous).next = links.next;
@@ -244,22 +246,22 @@ ThreadState& make_thread_for_generators()
     return thread;
 }
 
-void enter_in_registry(Control& generator, std::uint32_t status) noexcept
+void enter_in_registry(Control& generator, std::uint32_t status, std::size_t control_bytes) noexcept
 {
     Registry& registry = *this_thread_registry;
     std::lock_guard hold(registry.lock);
     // Release: a walk that finds the status (acquire) finds the rest.
     __atomic_store_n(&generator.head.status, status, __ATOMIC_RELEASE);
-    link(registry, generator);
+    link(registry, generator, listed(control_bytes));
 }
 
-void remove_from_registry(Control& generator) noexcept
+void remove_from_registry(Control& generator, std::size_t control_bytes) noexcept
 {
     Registry& registry = registry_of(generator);
     bool abandoned;
     {
         std::lock_guard hold(registry.lock);
-        abandoned = unlink(registry, generator);
+        abandoned = unlink(registry, generator, listed(control_bytes));
         set_status(generator.head, free_status); // walks skip it from now on
     }
     if (abandoned)
@@ -268,18 +270,19 @@ void remove_from_registry(Control& generator) noexcept
 
 void move_to_this_thread(Control& generator, std::uint32_t from) noexcept
 {
+    bool is_listed = listed(generator);
     Registry& old = *entry(from).load(std::memory_order_acquire);
     Registry& registry = *this_thread_registry;
     Label label;
     bool abandoned;
     {
         std::lock_guard hold(old.lock);
-        abandoned = unlink(old, generator, &label);
+        abandoned = unlink(old, generator, is_listed, &label);
     }
     if (abandoned)
         free_registry(&old);
     std::lock_guard hold(registry.lock);
-    link(registry, generator);
+    link(registry, generator, is_listed);
     if (!label.empty()) {
         try {
             // The node moves, and the entry in it stays put; only the

@@ -53,12 +53,13 @@ inline ThreadState& thread_for_generators()
 }
 
 /// Enters a generator created by the calling thread, with `status`, which
-/// names that thread (thread_for_generators()).
-void enter_in_registry(Control& generator, std::uint32_t status) noexcept;
+/// names that thread (thread_for_generators()). `control_bytes`: its control
+/// block's allocation (control_size), which the caller has at hand.
+void enter_in_registry(Control& generator, std::uint32_t status, std::size_t control_bytes) noexcept;
 
 /// Takes a generator out of the registry its status names; its status
 /// becomes free_status (control.hpp).
-void remove_from_registry(Control& generator) noexcept;
+void remove_from_registry(Control& generator, std::size_t control_bytes) noexcept;
 
 /// Moves a generator, with its label, from thread `from`'s registry to the
 /// calling thread's, which its status now names: another thread started it.

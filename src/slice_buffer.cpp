@@ -27,11 +27,11 @@ bool replace_buffer(Control& generator, std::size_t capacity, std::size_t keep) 
         if (!has_heap_buffer(generator))
             return true;
         char* heap = slice_buffer(generator);
-        std::uint32_t old_capacity = generator.head.capacity;
-        // The pointer to the heap buffer lives in the inline bytes: the slice
-        // goes there only after it is read.
+        std::uint32_t old_capacity = capacity_of(generator);
+        // The heap buffer's address and capacity live in the inline bytes:
+        // the slice goes there only after they are read.
         std::memcpy(generator.buffer, heap, keep);
-        generator.head.capacity = inline_capacity;
+        set_inline_buffer(generator);
         deallocate(heap, old_capacity);
         return true;
     }
@@ -51,18 +51,18 @@ bool replace_buffer(Control& generator, std::size_t capacity, std::size_t keep) 
 void release_heap_buffer(Control& generator) noexcept
 {
     if (has_heap_buffer(generator)) {
-        deallocate(slice_buffer(generator), generator.head.capacity);
-        generator.head.capacity = inline_capacity;
+        deallocate(slice_buffer(generator), capacity_of(generator));
+        set_inline_buffer(generator);
     }
 }
 
 std::size_t trim_buffer(Control& generator) noexcept
 {
-    std::size_t before = has_heap_buffer(generator) ? generator.head.capacity : 0;
+    std::size_t before = has_heap_buffer(generator) ? capacity_of(generator) : 0;
     std::size_t slice = generator.head.slice_size;
     if (before == 0 || before == slice || !replace_buffer(generator, slice, slice))
         return 0;
-    return before - (has_heap_buffer(generator) ? generator.head.capacity : 0);
+    return before - (has_heap_buffer(generator) ? capacity_of(generator) : 0);
 }
 
 std::size_t trim_all_suspended() noexcept
@@ -83,7 +83,7 @@ std::size_t trim_all_suspended() noexcept
 
 bool fit_buffer(Control& generator, std::uint32_t size) noexcept
 {
-    std::size_t capacity = generator.head.capacity;
+    std::size_t capacity = capacity_of(generator);
     if (size > capacity) // grow
         return replace_buffer(generator, round_to_16(std::max<std::size_t>(size, capacity + capacity / 2)), 0);
     std::size_t previous = generator.head.slice_size;

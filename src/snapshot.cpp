@@ -101,7 +101,7 @@ void append_record(std::string& out, const Control& generator, std::string_view 
     State state = state_of(generator);
     bool details = detail == Detail::full && state == State::suspended;
     put(out, static_cast<std::uint8_t>(state));
-    put(out, static_cast<std::uint8_t>(generator.head.ops->unwind_on_destroy ? format::Kind::cpp : format::Kind::c));
+    put(out, static_cast<std::uint8_t>(ops_of(generator.head).unwind_on_destroy ? format::Kind::cpp : format::Kind::c));
     put(out, static_cast<std::uint16_t>(details ? format::record_details : 0));
     put_string(out, label);
     const ControlHead& head = generator.head;
@@ -110,7 +110,7 @@ void append_record(std::string& out, const Control& generator, std::string_view 
         details ? reinterpret_cast<const unsigned char*>(slice_buffer(const_cast<Control&>(generator))) : nullptr;
     put(out, static_cast<std::uint64_t>(details ? reinterpret_cast<std::uintptr_t>(head.slice_top) : 0));
     put(out, slice_size);
-    put(out, details ? head.capacity : std::uint32_t{0});
+    put(out, details ? capacity_of(generator) : std::uint32_t{0});
     arch::ResumePoint resume{};
     if (details)
         resume = arch::resume_point(generator.registers, reinterpret_cast<std::uintptr_t>(slice_bottom(generator)),

@@ -64,10 +64,10 @@ bool park_resumer_frames(Control& generator, char* resumer_sp) noexcept
 [[gnu::noinline]] char* save_slice_slowly(Control& generator, char* bottom, std::uint32_t size, ResumeFrame& frame)
 {
     ControlHead& head = generator.head;
-    if (size > head.capacity || std::uint64_t{size} * 4 <= head.capacity)
+    if (std::uint32_t capacity = capacity_of(generator); size > capacity || std::uint64_t{size} * 4 <= capacity)
         if (!fit_buffer(generator, size))
             return nullptr; // out of memory: nothing has changed
-    CG_INVARIANT(size <= head.capacity, "the slice buffer does not hold the slice");
+    CG_INVARIANT(size <= capacity_of(generator), "the slice buffer does not hold the slice");
     if (frame.deliver != nullptr)
         frame.deliver(&frame, frame.value); // may throw: nothing has changed yet
     copy_stack_bytes(slice_buffer(generator), bottom, size);
@@ -110,7 +110,8 @@ char* cg_core_save_slice(Control* generator, char* bottom, ResumeFrame* resume)
     CG_INVARIANT(CG_CALLER_SP() <= bottom, "saving a slice from above the stack pointer");
     auto size = static_cast<std::uint32_t>(head.slice_top - bottom);
     ResumeFrame& frame = *resume;
-    if (size > head.capacity || std::uint64_t{size} * 4 <= head.capacity || frame.deliver != nullptr ||
+    std::uint32_t capacity = capacity_of(*generator);
+    if (size > capacity || std::uint64_t{size} * 4 <= capacity || frame.deliver != nullptr ||
         poison_to_forget()) [[unlikely]]
         return save_slice_slowly(*generator, bottom, size, frame);
     copy_stack_bytes(slice_buffer(*generator), bottom, size);
@@ -124,7 +125,7 @@ bool cg_core_restore_slice(Control* generator, char* resumer_sp) noexcept
     CG_INVARIANT(state_of(*generator) == State::running, "resuming a generator that is not running");
     CG_INVARIANT(generator->head.slice_size > 0 && slice_in_home(*generator, bottom),
                  "a slice to restore does not lie in its home");
-    CG_INVARIANT(generator->head.slice_size <= generator->head.capacity, "the slice buffer does not hold the slice");
+    CG_INVARIANT(generator->head.slice_size <= capacity_of(*generator), "the slice buffer does not hold the slice");
     CG_INVARIANT(CG_CALLER_SP() <= bottom && CG_CALLER_SP() <= resumer_sp, "restoring a slice above the stack pointer");
     if (resumer_sp < home_top(*generator)) [[unlikely]]
         return restore_slice_slowly(*generator, resumer_sp);

@@ -25,9 +25,9 @@
  *
  * One case the trampoline copies itself, to spare two calls on the hot
  * path: a small slice (at most CG_SMALL_SLICE bytes) that its buffer holds
- * and the buffer policy keeps (the inline bytes, capacity at most
- * CG_INLINE_CAPACITY; or a heap buffer the slice uses more than a quarter
- * of: slice_buffer.hpp), a resumer above the home, and no value to deliver
+ * and the buffer policy keeps (the inline bytes, CG_INLINE_CAPACITY of
+ * them; or a heap buffer the slice uses more than a quarter of:
+ * slice_buffer.hpp), a resumer above the home, and no value to deliver
  * (the frame's deliver is null); unless the core asks to copy every slice
  * (cg_core_copies_every_slice: debug builds, which check the switch's
  * invariants before each copy, and programs under ASan, whose poison each
@@ -42,14 +42,15 @@
 
 /* The fields of the control block (struct cg::detail::ControlHead, then
  * the saved registers) that a trampoline reads or writes. */
-#define CG_CONTROL_SLICE_TOP 8   /* char*: the link frame's lowest address; written by start */
-#define CG_CONTROL_SLICE_SIZE 24 /* uint32_t: bytes of the saved slice */
-#define CG_CONTROL_CAPACITY 28   /* uint32_t: bytes its buffer holds */
-#define CG_CONTROL_REGISTERS 32  /* struct cg_arch_registers (arch/<cpu>/frame_layout.h), then
-                                    the inline bytes (CG_CONTROL_INLINE_BYTES,
-                                    CG_INLINE_CAPACITY and CG_SMALL_SLICE, there
-                                    too); a heap buffer's address is in the
-                                    inline bytes' first 8 */
+#define CG_CONTROL_SLICE_TOP 8    /* char*: the link frame's lowest address; written by start */
+#define CG_CONTROL_SLICE_SIZE 16  /* uint32_t: bytes of the saved slice */
+#define CG_CONTROL_HEAP_BUFFER 23 /* uint8_t: 1 if the slice bytes are in a heap buffer */
+#define CG_CONTROL_REGISTERS 24   /* struct cg_arch_registers (arch/<cpu>/frame_layout.h), then
+                                     the inline bytes (CG_CONTROL_INLINE_BYTES,
+                                     CG_INLINE_CAPACITY and CG_SMALL_SLICE, there
+                                     too), which hold the slice bytes, or else: */
+#define CG_HEAP_BUFFER_ADDRESS 0  /* char*, in the inline bytes: the heap buffer */
+#define CG_HEAP_BUFFER_CAPACITY 8 /* uint32_t, in the inline bytes: bytes it holds */
 
 /* The fields of a resume in progress (struct cg::detail::ResumeFrame) that
  * a trampoline reads. */

@@ -208,15 +208,19 @@
         sub     x9, x10, x11                    /* x9 = the slice's size */
         cmp     x9, #CG_SMALL_SLICE             /* a small slice? */
         b.hi    .Lsave_by_core\@                /* no: the core copies it */
-        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* x12 = the buffer's capacity */
-        cmp     x9, x12                         /* does the buffer hold the slice? */
-        b.hi    .Lsave_by_core\@                /* no: the core grows it */
         add     x16, x0, #CG_CONTROL_INLINE_BYTES /* x16 = the inline bytes ... */
-        cmp     w12, #CG_INLINE_CAPACITY        /* ... unless on the heap: */
-        b.ls    .Lsave_small\@                  /* (inline, which never shrinks) */
+        ldrb    w12, [x0, #CG_CONTROL_HEAP_BUFFER] /* ... unless the buffer */
+        cbnz    w12, .Lsave_heap\@              /* is on the heap */
+        cmp     x9, #CG_INLINE_CAPACITY         /* do the inline bytes (which never shrink) hold it? */
+        b.hi    .Lsave_by_core\@                /* no: the core finds a heap buffer */
+        b       .Lsave_small\@                  /* yes */
+.Lsave_heap\@:
+        ldr     w12, [x16, #CG_HEAP_BUFFER_CAPACITY] /* x12 = the heap buffer's capacity */
+        cmp     x9, x12                         /* does it hold the slice? */
+        b.hi    .Lsave_by_core\@                /* no: the core grows it */
         cmp     x12, x9, lsl #2                 /* a quarter of the buffer or less? */
         b.hs    .Lsave_by_core\@                /* yes: the core may shrink it */
-        ldr     x16, [x16]                      /* x16 = the heap buffer they name */
+        ldr     x16, [x16, #CG_HEAP_BUFFER_ADDRESS] /* x16 = the heap buffer */
 .Lsave_small\@:
         str     w9, [x0, #CG_CONTROL_SLICE_SIZE] /* slice size */
         COPY_SMALL_SLICE x11, x16, x9           /* slice out */
@@ -332,10 +336,9 @@ cg_arch_resume:
         cmp     x10, #CG_SMALL_SLICE            /* a small slice? */
         b.hi    .Lrestore_by_core               /* no: the core copies it */
         add     x11, x0, #CG_CONTROL_INLINE_BYTES /* x11 = the inline bytes ... */
-        ldr     w12, [x0, #CG_CONTROL_CAPACITY] /* ... unless the buffer's capacity */
-        cmp     w12, #CG_INLINE_CAPACITY        /* says it is on the heap: */
-        b.ls    .Lrestore_small                 /* (inline) */
-        ldr     x11, [x11]                      /* x11 = the heap buffer they name */
+        ldrb    w12, [x0, #CG_CONTROL_HEAP_BUFFER] /* ... unless the buffer */
+        cbz     w12, .Lrestore_small            /* is on the heap: (inline) */
+        ldr     x11, [x11, #CG_HEAP_BUFFER_ADDRESS] /* x11 = the heap buffer they name */
 .Lrestore_small:
         mov     sp, x22                         /* sp = the slice bottom, below the copy */
         COPY_SMALL_SLICE x11, x22, x10          /* slice back home */

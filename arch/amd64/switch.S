@@ -164,18 +164,20 @@
         sub     %rsp, %rcx                      /* ... minus the return address's place: the size */
         cmp     $CG_SMALL_SLICE, %rcx           /* a small slice? */
         ja      .Lsave_by_core\@                /* no: the core copies it */
-        mov     CG_CONTROL_CAPACITY(%rdi), %r8d /* r8 = the buffer's capacity */
-        cmp     %r8, %rcx                       /* does the buffer hold the slice? */
+        cmpb    $0, CG_CONTROL_HEAP_BUFFER(%rdi) /* is the buffer on the heap? */
+        jne     .Lsave_heap\@                   /* yes */
+        cmp     $CG_INLINE_CAPACITY, %rcx       /* do the inline bytes (which never shrink) hold it? */
+        ja      .Lsave_by_core\@                /* no: the core finds a heap buffer */
+        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
+        jmp     .Lsave_small\@                  /* (no jump to the core after rdx is set) */
+.Lsave_heap\@:
+        mov     CG_CONTROL_INLINE_BYTES+CG_HEAP_BUFFER_CAPACITY(%rdi), %r8d /* r8 = its capacity */
+        cmp     %r8, %rcx                       /* does it hold the slice? */
         ja      .Lsave_by_core\@                /* no: the core grows it */
-        cmp     $CG_INLINE_CAPACITY, %r8d       /* the inline bytes (which never shrink)? */
-        jbe     .Lsave_inline\@                 /* yes */
         lea     (,%rcx,4), %r9                  /* r9 = four times the size */
         cmp     %r8, %r9                        /* a quarter of the heap buffer or less? */
         jbe     .Lsave_by_core\@                /* yes: the core may shrink it */
-        mov     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the heap buffer the inline bytes name */
-        jmp     .Lsave_small\@                  /* (no jump to the core after rdx is set) */
-.Lsave_inline\@:
-        lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes */
+        mov     CG_CONTROL_INLINE_BYTES+CG_HEAP_BUFFER_ADDRESS(%rdi), %rdx /* rdx = the heap buffer */
 .Lsave_small\@:
         mov     %ecx, CG_CONTROL_SLICE_SIZE(%rdi) /* slice size */
         COPY_SMALL_SLICE %rsp, %rdx, %rcx       /* slice out */
@@ -296,9 +298,9 @@ cg_arch_resume:
         cmp     $CG_SMALL_SLICE, %eax           /* a small slice? */
         ja      .Lrestore_by_core               /* no: the core copies it */
         lea     CG_CONTROL_INLINE_BYTES(%rdi), %rdx /* rdx = the inline bytes ... */
-        cmpl    $CG_INLINE_CAPACITY, CG_CONTROL_CAPACITY(%rdi) /* ... unless on the heap: */
-        jbe     .Lrestore_small                 /* (inline) */
-        mov     (%rdx), %rdx                    /* rdx = the heap buffer they name */
+        cmpb    $0, CG_CONTROL_HEAP_BUFFER(%rdi) /* ... unless on the heap: */
+        je      .Lrestore_small                 /* (inline) */
+        mov     CG_HEAP_BUFFER_ADDRESS(%rdx), %rdx /* rdx = the heap buffer they name */
 .Lrestore_small:
         mov     %r14, %rsp                      /* rsp = the slice bottom, below the copy */
         COPY_SMALL_SLICE %rdx, %r14, %rax       /* slice back home */

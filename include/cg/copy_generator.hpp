@@ -118,6 +118,10 @@ void invoke_body(Body& body, Yielder<Yield, Receive>& yielder, ResumeFrame* firs
 template <class Body, class Yield, class Receive>
 inline std::uintptr_t entry_calls[2] = {};
 
+/// The number the library gives ops_for<Body, Yield, Receive> (GeneratorOps).
+template <class Body, class Yield, class Receive>
+inline std::uint32_t ops_number = 0;
+
 template <class Body, class Yield, class Receive>
 void run_body(Control* generator, ResumeFrame* first)
 {
@@ -130,13 +134,13 @@ void run_body(Control* generator, ResumeFrame* first)
             Body& body;
             ~DestroyBody() { std::destroy_at(&body); }
         } destroy_body{body};
-        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(&head_of(generator)->ops->entry_calls[1]);
+        if (__atomic_load_n(&ops_of(*head_of(generator)).entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&ops_of(*head_of(generator)).entry_calls[1]);
         invoke_body(body, yielder, first);
     } else {
         Body body{};
-        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(&head_of(generator)->ops->entry_calls[1]);
+        if (__atomic_load_n(&ops_of(*head_of(generator)).entry_calls[1], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&ops_of(*head_of(generator)).entry_calls[1]);
         invoke_body(body, yielder, first);
     }
 }
@@ -145,8 +149,8 @@ template <class Body, class Yield, class Receive>
 void entry(Control* generator, ResumeFrame* first) noexcept
 {
     try {
-        if (__atomic_load_n(&head_of(generator)->ops->entry_calls[0], __ATOMIC_RELAXED) == 0) [[unlikely]]
-            note_entry_call(&head_of(generator)->ops->entry_calls[0]);
+        if (__atomic_load_n(&ops_of(*head_of(generator)).entry_calls[0], __ATOMIC_RELAXED) == 0) [[unlikely]]
+            note_entry_call(&ops_of(*head_of(generator)).entry_calls[0]);
         run_body<Body, Yield, Receive>(generator, first);
     } catch (const forced_unwind&) {
         // The generator is being destroyed and its frames are unwound.
@@ -173,6 +177,7 @@ inline constexpr GeneratorOps ops_for = {
     alignof(Body),
     true,
     entry_calls<Body, Yield, Receive>,
+    &ops_number<Body, Yield, Receive>,
 };
 
 struct NoReceive {};

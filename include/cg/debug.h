@@ -12,7 +12,7 @@
  *
  * Every integer is in the process's byte order (little-endian on the CPUs
  * cg runs on) and every address is 8 bytes (cg is for 64-bit CPUs); the
- * layout below is fixed by static_asserts there too. Reading, version 2:
+ * layout below is fixed by static_asserts there too. Reading, version 3:
  *
  *   for i in [0, table_entries):        chunk  = u64 at registry_table + 8*i
  *     if chunk != 0, for j in [0, chunk_entries):
@@ -41,16 +41,17 @@
  *     status     u32 at g + control_status: state = status & ((1 << state_bits) - 1)
  *                (0 not started, 1 suspended, 2 running, 3 finished),
  *                owner thread = status >> state_bits
- *     kind       u64 at g + control_ops == c_generator_ops: made by cg_create (C),
- *                else a cg::CopyGenerator (C++)
+ *     kind       (u32 at g + control_ops_number) & ops_number_mask == c_ops_number:
+ *                made by cg_create (C), else a cg::CopyGenerator (C++)
  *   and when suspended:
  *     slice_top  u64 at g + control_slice_top: the slice is the stack range
  *                [slice_top - slice_size, slice_top) of the thread that
  *                resumes it (its "home"), saved in the buffer below
  *     slice_size u32 at g + control_slice_size
- *     capacity   u32 at g + control_capacity: if at most inline_capacity,
- *                the slice's bytes are at g + control_inline_bytes; else the
- *                u64 there is the address of a heap buffer holding them
+ *     buffer     if the u8 at g + control_heap_buffer is 0, the slice's bytes
+ *                are at g + control_inline_bytes (inline_capacity of them);
+ *                else the u64 there is the address of a heap buffer holding
+ *                them, and the u32 after it the heap buffer's capacity
  *     registers  at g + control_registers + registers[k].offset, each
  *                registers[k].size bytes, named, with its DWARF number
  *                (-1 if the unwinder has none for it)
@@ -70,7 +71,7 @@
 #include <cg/export.h>
 
 #define CG_DEBUG_MAGIC "cg-debug" /* 8 bytes, no terminator in the descriptor */
-#define CG_DEBUG_VERSION 2
+#define CG_DEBUG_VERSION 3
 #define CG_DEBUG_MAX_REGISTERS 24
 #define CG_DEBUG_PC_IN_SLICE 0xffff
 
@@ -107,15 +108,16 @@ typedef struct cg_debug_descriptor_s {
     uint16_t label_size;
     /* A control block. */
     uint16_t control_status;
-    uint16_t control_ops;
+    uint16_t control_ops_number; /* version 3: a number, no longer an address */
     uint16_t control_slice_top;
     uint16_t control_slice_size;
-    uint16_t control_capacity;
+    uint16_t control_heap_buffer; /* version 3: a flag, no longer the capacity */
     uint16_t control_registers;
     uint16_t control_inline_bytes;
     uint16_t control_next; /* before the control block: g - control_next */
     uint32_t inline_capacity;
-    const void* c_generator_ops;
+    uint32_t c_ops_number;    /* version 3 (2: the C operations' address) */
+    uint32_t ops_number_mask; /* of the u32 at control_ops_number */
     /* The saved registers and where a suspended generator continues. */
     uint16_t resume_pc_register; /* an index into registers, or CG_DEBUG_PC_IN_SLICE */
     uint16_t resume_sp_offset;

@@ -80,9 +80,9 @@ cg_debug_descriptor_t read_descriptor(const Reader& read, std::uint64_t at)
                 d.chunk_entries <= (1u << 20) && small(d.registry_first, 8) && small(d.registry_number, 4) &&
                 small(d.registry_exited, 1) && small(d.registry_labels, 8) && small(d.label_next, 8) &&
                 small(d.label_generator, 8) && small(d.label_text, 8) && small(d.label_size, 4) &&
-                small(d.control_status, 4) && small(d.control_ops, 8) && small(d.control_slice_top, 8) &&
-                small(d.control_slice_size, 4) && small(d.control_capacity, 4) && small(d.control_next, 8) &&
-                small(d.control_inline_bytes, d.inline_capacity) && d.inline_capacity >= 8 &&
+                small(d.control_status, 4) && small(d.control_ops_number, 4) && small(d.control_slice_top, 8) &&
+                small(d.control_slice_size, 4) && small(d.control_heap_buffer, 1) && small(d.control_next, 8) &&
+                small(d.control_inline_bytes, d.inline_capacity) && d.inline_capacity >= 12 &&
                 d.page_bytes >= 4096 && d.page_bytes <= 65536 && small(d.slab_next, 8) && small(d.slab_pages, 4) &&
                 small(d.slab_header_blocks, 4) && small(d.slab_page_blocks, 4) && small(d.slab_last_page_blocks, 4) &&
                 small(d.slab_first_offset, 4) && small(d.slab_block_bytes, 4) &&
@@ -186,10 +186,8 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
     record.id = g;
     std::uint32_t status = read.value<std::uint32_t>(g + d.control_status, what);
     record.state = static_cast<std::uint8_t>(status & ((1u << d.state_bits) - 1));
-    record.kind = static_cast<std::uint8_t>(read.address(g + d.control_ops, what) ==
-                                                    reinterpret_cast<std::uintptr_t>(d.c_generator_ops)
-                                                ? format::Kind::c
-                                                : format::Kind::cpp);
+    std::uint32_t ops_number = read.value<std::uint32_t>(g + d.control_ops_number, what) & d.ops_number_mask;
+    record.kind = static_cast<std::uint8_t>(ops_number == d.c_ops_number ? format::Kind::c : format::Kind::cpp);
     if (auto label = labels.find(g); label != labels.end())
         record.label = label->second;
     constexpr std::uint8_t suspended = 1, running = 2;
@@ -200,7 +198,9 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
 
     record.slice_top = read.address(g + d.control_slice_top, what);
     std::uint32_t slice_size = read.value<std::uint32_t>(g + d.control_slice_size, what);
-    record.capacity = read.value<std::uint32_t>(g + d.control_capacity, what);
+    std::uint64_t buffer = g + d.control_inline_bytes; // the slice's bytes, or a heap buffer's address
+    bool on_heap = read.value<std::uint8_t>(g + d.control_heap_buffer, what) != 0;
+    record.capacity = on_heap ? read.value<std::uint32_t>(buffer + 8, what) : d.inline_capacity;
     if (slice_size > format::max_slice_bytes || slice_size > record.capacity || slice_size < 8 ||
         record.slice_top < slice_size)
         throw ReadError(what + " claims a slice of " + std::to_string(slice_size) + " bytes below " +
@@ -208,8 +208,7 @@ Record read_generator(Walk& walk, std::uint64_t g, const std::unordered_map<std:
     if (!walk.afford(slice_size))
         throw ReadError(what + ": its slice of " + std::to_string(slice_size) +
                         " bytes and those before it add up to more than the core could hold");
-    std::uint64_t buffer = g + d.control_inline_bytes;
-    if (record.capacity > d.inline_capacity)
+    if (on_heap)
         buffer = read.address(buffer, what);
     record.slice.resize(slice_size);
     read.bytes(buffer, record.slice.data(), slice_size, "the slice of " + what);

@@ -16,7 +16,7 @@ import gdb
 
 _PREFIX = "cg-generators: "
 _MAGIC = b"cg-debug"
-_VERSION = 2
+_VERSION = 3
 _PC_IN_SLICE = 0xFFFF
 _MAX_REGISTERS = 24
 
@@ -40,7 +40,7 @@ _YIELD_PATH = ("cg_yield", "cg_try_yield", "cg_arch_suspend_receiving")
 
 # The descriptor up to its registers (cg_debug_descriptor_t, little-endian,
 # naturally aligned: no padding).
-_HEAD = struct.Struct("<8sIIHHIQI16HIQHHI")
+_HEAD = struct.Struct("<8sIIHHIQI16HIIIHHI")
 _REGISTER = struct.Struct("<12shHHH")
 # After the registers (version 2): the slabs.
 _SLABS = struct.Struct("<QII8H")
@@ -79,10 +79,10 @@ class _Descriptor:
          self.registry_table, self.chunk_entries) = fields[:8]
         (self.registry_first, self.registry_number, self.registry_exited, self.registry_labels,
          self.label_next, self.label_generator, self.label_text, self.label_size,
-         self.control_status, self.control_ops, self.control_slice_top, self.control_slice_size,
-         self.control_capacity, self.control_registers, self.control_inline_bytes,
+         self.control_status, self.control_ops_number, self.control_slice_top, self.control_slice_size,
+         self.control_heap_buffer, self.control_registers, self.control_inline_bytes,
          self.control_next) = fields[8:24]
-        (self.inline_capacity, self.c_generator_ops, self.resume_pc_register,
+        (self.inline_capacity, self.c_ops_number, self.ops_number_mask, self.resume_pc_register,
          self.resume_sp_offset, self.register_count) = fields[24:]
         if magic != _MAGIC:
             raise gdb.GdbError(_PREFIX + "cg_debug_descriptor at 0x%x has magic %r, not %r: "
@@ -118,9 +118,9 @@ class _Descriptor:
             raise gdb.GdbError(_PREFIX + "cg_debug_descriptor's resume pc register %d is not one of "
                                "its %d registers: corrupt" % (self.resume_pc_register, self.register_count))
         # The bytes of a control block read at once: up to the last field used.
-        ends = [self.control_status + 4, self.control_ops + 8, self.control_slice_top + 8,
-                self.control_slice_size + 4, self.control_capacity + 4,
-                self.control_inline_bytes + 8]
+        ends = [self.control_status + 4, self.control_ops_number + 4, self.control_slice_top + 8,
+                self.control_slice_size + 4, self.control_heap_buffer + 1,
+                self.control_inline_bytes + 12]
         for _, _, offset, width in self.registers:
             ends.append(self.control_registers + offset + width)
         self.control_span = max(ends)
@@ -445,8 +445,8 @@ class _Walk:
         d = self.d
         status = struct.unpack_from("<I", block, d.control_status)[0]
         state = status & ((1 << d.state_bits) - 1)
-        ops = struct.unpack_from("<Q", block, d.control_ops)[0]
-        kind = "C" if ops == d.c_generator_ops else "C++"
+        ops = struct.unpack_from("<I", block, d.control_ops_number)[0] & d.ops_number_mask
+        kind = "C" if ops == d.c_ops_number else "C++"
         state_name = _STATES[state] if state < len(_STATES) else "state %d" % state
         slice_bytes = "-"
         waits_in = "-"
@@ -467,11 +467,11 @@ class _Walk:
         d = self.d
         if self.symbols is None:
             self.symbols = _Symbols()
-        capacity = struct.unpack_from("<I", block, d.control_capacity)[0]
-        if capacity <= d.inline_capacity:
+        if block[d.control_heap_buffer] == 0:
             buffer = g + d.control_inline_bytes
-        else:
-            buffer = struct.unpack_from("<Q", block, d.control_inline_bytes)[0]
+            capacity = d.inline_capacity
+        else:  # the heap buffer's address, then its capacity
+            buffer, capacity = struct.unpack_from("<QI", block, d.control_inline_bytes)
         if size > capacity:
             raise _Unreadable("slice of %d bytes in a buffer of %d: corrupt" % (size, capacity))
         scanned = min(size, _MAX_SCANNED_SLICE) & ~7

@@ -78,12 +78,36 @@ struct ControlHead {
         char* slice_top;      // once started: the home's top minus the link frame
         std::size_t headroom; // before: how far below the first resumer the home goes
     };
-    const GeneratorOps* ops;
-    std::uint32_t slice_size; // bytes of the saved slice
-    std::uint32_t capacity;   // bytes its buffer holds
+    std::uint32_t slice_size;   // bytes of the saved slice
+    std::uint8_t ops_number[3]; // its GeneratorOps (ops_of), little-endian
+    std::uint8_t heap_buffer;   // 1: the slice bytes are in a heap buffer (src/control.hpp)
 };
 
 inline ControlHead* head_of(Control* generator) noexcept { return reinterpret_cast<ControlHead*>(generator); }
+
+/// A control block names its GeneratorOps by a number of 24 bits, not by
+/// their address: 5 bytes less in every control block. The library numbers
+/// a GeneratorOps at its first create and keeps its address at that index
+/// of `ops_by_number`, an array it replaces by a copy twice as large when
+/// full (never freeing one: a thread may still read it). Number 0 is none;
+/// 1 is the C API's.
+inline constexpr std::uint32_t ops_number_bits = 24;
+CG_API extern const GeneratorOps* const* ops_by_number;
+
+inline std::uint32_t ops_number_of(const ControlHead& generator) noexcept
+{
+    std::uint32_t word; // the three bytes and the flag after them, in one load
+    std::memcpy(&word, reinterpret_cast<const unsigned char*>(&generator) + offsetof(ControlHead, ops_number),
+                sizeof word);
+    return word & ((std::uint32_t{1} << ops_number_bits) - 1);
+}
+
+/// The operations of a generator. Its number was given before it was made
+/// (create), and whoever holds the generator saw that happen.
+inline const GeneratorOps& ops_of(const ControlHead& generator) noexcept
+{
+    return *__atomic_load_n(&ops_by_number, __ATOMIC_ACQUIRE)[ops_number_of(generator)];
+}
 
 /// The two per-thread fields of the Itanium C++ ABI's exception-handling
 /// globals (__cxa_eh_globals): the stack of caught exceptions and the count
@@ -155,6 +179,9 @@ struct GeneratorOps {
     /// makes at its start (note_entry_call), whose landing pads run only
     /// what a destroy can do itself; null for C.
     std::uintptr_t* entry_calls;
+    /// Where the library keeps the number it gives these operations (0
+    /// until their first create): the number control blocks hold.
+    std::uint32_t* number;
 };
 
 /// What the trampoline's start and resume return: a status and, when too
@@ -309,7 +336,7 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
         std::size_t headroom = claim_for_start(frame); // or throws why not
         owner = this_thread.number;                    // now that it has one
         enter(frame, *head_of(generator), status_of(owner, State::running));
-        result = cg_arch_start(generator, &frame, head_of(generator)->ops->entry, headroom);
+        result = cg_arch_start(generator, &frame, ops_of(*head_of(generator)).entry, headroom);
     }
     leave(frame, *head_of(generator), status_of(owner, state_after(result.status)));
     if (result.status != switch_yielded) [[unlikely]] {

@@ -195,7 +195,7 @@ TEST_CASE("read_generators refuses corrupt and hostile structures", "[walk][host
     {
         constexpr std::uint32_t large = 1 << 22; // within the format's 64 MiB
         put(bytes, image.generators[1] + d.control_slice_size, large);
-        put(bytes, image.generators[1] + d.control_capacity, large);
+        put(bytes, image.generators[1] + d.control_inline_bytes + 8, large); // the heap buffer's capacity
         expected = "more than the core could hold";
     }
     SECTION("a label of a gigabyte")

@@ -62,7 +62,6 @@ MemoryImage memory_image()
     d.registry_table = reinterpret_cast<const void*>(address_in_image(image.table));
     d.table_entries = 4;
     d.chunk_entries = 4;
-    d.c_generator_ops = reinterpret_cast<const void*>(std::uintptr_t{0x5000});
     d.slab_list = reinterpret_cast<const void*>(address_in_image(image.slab_list));
     std::memcpy(bytes.data(), &d, sizeof d);
     put(bytes, image.table, address_in_image(image.chunk));
@@ -77,10 +76,9 @@ MemoryImage memory_image()
     put(bytes, r + d.registry_labels, address_in_image(image.labels[0]));
     std::size_t g = image.generators[0];
     put(bytes, g + d.control_status, status(1, 1));
-    put(bytes, g + d.control_ops, std::uint64_t{0x6000});
+    put(bytes, g + d.control_ops_number, d.c_ops_number + 6); // a C++ generator's, its buffer inline
     put(bytes, g + d.control_slice_top, MemoryImage::inline_slice_top);
     put(bytes, g + d.control_slice_size, MemoryImage::inline_slice);
-    put(bytes, g + d.control_capacity, d.inline_capacity);
     for (std::uint32_t i = 0; i < MemoryImage::inline_slice; ++i)
         bytes[g + d.control_inline_bytes + i] = static_cast<char>(i + 1);
     for (std::uint32_t k = 0; k < d.register_count; ++k)
@@ -90,11 +88,12 @@ MemoryImage memory_image()
 
     g = image.generators[1];
     put(bytes, g + d.control_status, status(1, 1));
-    put(bytes, g + d.control_ops, std::uint64_t{0x5000}); // a C generator's
+    put(bytes, g + d.control_ops_number, d.c_ops_number); // a C generator's (the flag after it, below)
     put(bytes, g + d.control_slice_top, MemoryImage::heap_slice_top);
     put(bytes, g + d.control_slice_size, MemoryImage::heap_slice);
-    put(bytes, g + d.control_capacity, MemoryImage::heap_capacity);
+    bytes[g + d.control_heap_buffer] = 1;
     put(bytes, g + d.control_inline_bytes, address_in_image(image.heap_buffer));
+    put(bytes, g + d.control_inline_bytes + 8, MemoryImage::heap_capacity);
     for (std::uint32_t i = 0; i < MemoryImage::heap_slice; ++i)
         bytes[image.heap_buffer + i] = static_cast<char>(0x80 + i);
 
@@ -110,7 +109,7 @@ MemoryImage memory_image()
 
     g = image.generators[2];
     put(bytes, g + d.control_status, status(1, 0));
-    put(bytes, g + d.control_ops, std::uint64_t{0x6000});
+    put(bytes, g + d.control_ops_number, d.c_ops_number + 6);
 
     // Thread 2, exited: running -> finished.
     r = image.registries[1];
