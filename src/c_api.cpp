@@ -51,10 +51,12 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
 
 } // namespace
 
+namespace {
+constinit std::uint32_t c_ops_number_kept = c_ops_number; // numbered from the start (ops_table.cpp)
+} // namespace
+
 // C frames have no destructors: a suspended C generator is discarded, never
 // unwound, so it can be destroyed from any depth and any thread.
-constinit std::uint32_t c_ops_number_kept = c_ops_number; // numbered from the start (ops_table.cpp)
-
 constexpr GeneratorOps c_ops = {
     &c_entry, nullptr, &typeid(std::uintptr_t), &typeid(std::uintptr_t), sizeof(CBody), alignof(CBody), false, nullptr,
     &c_ops_number_kept,
@@ -127,7 +129,8 @@ CG_HOT_PATH int checked_resume(cg_t* co, std::uintptr_t value, std::uintptr_t* r
 inline ResumeFrame* c_generator_frame() noexcept
 {
     ResumeFrame* frame = this_thread.current;
-    if (frame == nullptr || ops_number_of(frame->generator->head) != c_ops_number || !suspends_directly(frame, frame->generator))
+    if (frame == nullptr || ops_number_of(frame->generator->head) != c_ops_number ||
+        !suspends_directly(frame, frame->generator))
         return nullptr;
     return frame;
 }

@@ -2,7 +2,7 @@
 //
 // A suspended minimal generator is its control block and little else, so
 // what each block costs beyond its own bytes counts: malloc adds a header
-// of 8 bytes to every block and rounds it to 16 (120 -> 128 bytes on
+// of 8 bytes to every block and rounds it to 16 (112 -> 128 bytes on
 // amd64). A thread instead carves the blocks it creates from slabs of its
 // own: runs of pages (control_slab_layout.hpp), each holding as many blocks of one size as fit
 // after a word that names the slab (the first page also holds the slab's

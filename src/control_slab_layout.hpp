@@ -16,8 +16,8 @@ namespace cg::detail {
 
 /// Bytes of a slab's page: the larger, the less is lost at their ends, but
 /// each page's blocks have one 64-bit word of free bits. 8 KiB if the bare
-/// control blocks fit a word (aarch64: 31 of 264 bytes, none lost), else 4
-/// KiB (amd64: 34 of 120, 8 bytes lost).
+/// control blocks fit a word (aarch64: 31 of 256 bytes, 248 lost), else 4
+/// KiB (amd64: 36 of 112, 56 lost).
 constexpr std::uintptr_t page_bytes = (8192 - 8) / sizeof(Control) <= 64 ? 8192 : 4096;
 static_assert((page_bytes - 8) / sizeof(Control) <= 64, "a page's blocks have one word of free bits");
 /// A size's slabs grow from 8 KiB to 64 KiB: 8, 16, 32, then 64. Not from

@@ -32,7 +32,8 @@ static_assert(sizeof(Slab::all_next) == 8 && sizeof(Slab::pages) == 4 && sizeof(
               sizeof(Slab::first_offset) == 4 && sizeof(Slab::block_bytes) == 4);
 static_assert(unslabbed_prefix == sizeof(RegistryLinks) && offsetof(RegistryLinks, next) == 8);
 static_assert(sizeof(ControlHead::status) == 4 && sizeof(ControlHead::slice_size) == 4 &&
-              sizeof(ControlHead::ops_number) == 3 && sizeof(ControlHead::heap_buffer) == 1);
+              sizeof(ControlHead::ops_number) == 3 && sizeof(ControlHead::heap_buffer) == 1 &&
+              ops_number_bits == 24 && offsetof(ControlHead, heap_buffer) == offsetof(ControlHead, ops_number) + 3);
 static_assert(CG_HEAP_BUFFER_ADDRESS == 0 && CG_HEAP_BUFFER_CAPACITY == 8, "cg/debug.h: a heap buffer in the inline bytes");
 static_assert(std::size(arch::saved_registers) <= CG_DEBUG_MAX_REGISTERS);
 static_assert(arch::resume_pc_register < static_cast<int>(std::size(arch::saved_registers)));

@@ -28,6 +28,10 @@ const GeneratorOps** writable() noexcept { return const_cast<const GeneratorOps*
 
 } // namespace
 
+// Code inlined into programs reads it through the GOT, and so does the
+// library (it is exported, and -Bsymbolic-functions binds functions only):
+// with a copy relocation in a program, both read the program's copy. Bound
+// locally here, the library would replace an array the program never saw.
 constinit const GeneratorOps* const* ops_by_number = first_array;
 
 std::uint32_t give_number(const GeneratorOps& ops)

@@ -13,6 +13,15 @@ namespace cg::detail {
 /// The number of the C API's operations, given before any other.
 inline constexpr std::uint32_t c_ops_number = 1;
 
+/// Whether a generator is a C one (cg_create's), read from any thread: the
+/// number's bytes, not the word ops_number_of loads, whose last byte the
+/// owner may be writing meanwhile (a yield moving the slice to the heap).
+inline bool is_c_generator(const ControlHead& generator) noexcept
+{
+    static_assert(c_ops_number < 256);
+    return generator.ops_number[0] == c_ops_number && generator.ops_number[1] == 0 && generator.ops_number[2] == 0;
+}
+
 /// Numbers the first ops_by_number has room for (0 included): a program
 /// with more types of generators than that makes larger copies of it.
 inline constexpr std::uint32_t first_ops_numbers = 64;

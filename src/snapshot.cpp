@@ -13,6 +13,7 @@
 
 #include "control.hpp"
 #include "memcheck.hpp"
+#include "ops_table.hpp"
 #include "snapshot_format.hpp"
 
 namespace cg::detail {
@@ -101,7 +102,7 @@ void append_record(std::string& out, const Control& generator, std::string_view 
     State state = state_of(generator);
     bool details = detail == Detail::full && state == State::suspended;
     put(out, static_cast<std::uint8_t>(state));
-    put(out, static_cast<std::uint8_t>(ops_of(generator.head).unwind_on_destroy ? format::Kind::cpp : format::Kind::c));
+    put(out, static_cast<std::uint8_t>(is_c_generator(generator.head) ? format::Kind::c : format::Kind::cpp));
     put(out, static_cast<std::uint16_t>(details ? format::record_details : 0));
     put_string(out, label);
     const ControlHead& head = generator.head;

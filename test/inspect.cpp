@@ -284,6 +284,48 @@ TEST_CASE("a snapshot reports a file it cannot write", "[inspect]")
     CHECK(errno == ENOENT);
 }
 
+TEST_CASE("all-threads snapshots while a silent thread's generators move their slices to the heap and back",
+          "[inspect]")
+{
+    // A snapshot reads a silent thread's generators (their kind, from the
+    // operations' number) while that thread runs them: a yield moves the
+    // slice into a heap buffer, a trim moves it back, each writing the flag
+    // beside the number, which the snapshot must not read (is_c_generator).
+    // Each snapshot finds the generator once.
+    std::atomic<bool> stop{false};
+    std::atomic<long> rounds{0};
+    std::thread busy([&] {
+        CopyGenerator<int> moving([](Yielder<int>& y) {
+            for (;;) {
+                volatile char deep[256] = {};
+                y.yield(deep[0]); // a heap buffer
+                y.yield(1);       // small: the trim moves it back
+            }
+        });
+        moving.set_label("busy thread's");
+        while (!stop) {
+            moving.next();
+            moving.next();
+            cg::trim_buffers();
+            ++rounds;
+        }
+    });
+    while (rounds == 0)
+        std::this_thread::yield();
+    std::string path = temporary_path("-busy-thread.cgsnap");
+    for (int snapshot = 0; snapshot < 20; ++snapshot) {
+        cg::snapshot(path.c_str(), {.all_threads = true, .wait = std::chrono::milliseconds(1)});
+        std::string file = read_file(path);
+        REQUIRE(count_of(file, "busy thread's") == 1);
+    }
+    long before = rounds;
+    while (rounds < before + 2)
+        std::this_thread::yield();
+    stop = true;
+    busy.join();
+    std::remove(path.c_str());
+}
+
 TEST_CASE("an all-threads snapshot: threads at safe points in full, silent ones without details", "[inspect]")
 {
     // One thread that reaches safe points, one that never does, one that

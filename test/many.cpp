@@ -60,9 +60,9 @@ TEST_CASE("a million suspended generators on one thread", "[many]")
         }
         // Control blocks come from slabs (src/control_slab.hpp): an
         // allocation per slab of up to 8 pages, not one per generator. A
-        // generator's share of the bytes allocated: its block (on amd64 144
-        // bytes: the control block's 136 (head, saved registers, 32 inline
-        // bytes, registry links) and the body's 4, in steps of 8); at most 8
+        // generator's share of the bytes allocated: its block (on amd64 120
+        // bytes: the control block's 112 (head, saved registers, 32 inline
+        // bytes) and the body's 4, in steps of 8); at most 8
         // bytes of its slab's header, the word each page starts with and the
         // bytes at a page's end no block fits in; and, from the test
         // allocator's functions (cg_set_allocator's, which need not align),

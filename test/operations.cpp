@@ -109,6 +109,28 @@ TEST_CASE("generators of more types than the first table of numbers run and end 
     CHECK(destroyed == type_count + 1);
 }
 
+TEST_CASE("a generator whose slice moved to a heap buffer keeps its number beside the flag saying so",
+          "[operations]")
+{
+    CopyGenerator<int> deep([](Yielder<int>& y) {
+        volatile char bytes[512] = {}; // live across the yields: a slice larger than the inline bytes
+        y.yield(bytes[0] + 1);
+        y.yield(bytes[511] + 2);
+    });
+    std::uint32_t before = number_of(deep);
+    cg::detail::Control* control;
+    std::memcpy(&control, &deep, sizeof control);
+    REQUIRE_FALSE(cg::detail::has_heap_buffer(*control));
+    REQUIRE(deep.next() == 1);
+    REQUIRE(cg::detail::has_heap_buffer(*control));
+    CHECK(number_of(deep) == before);
+    CHECK(before != cg::detail::c_ops_number);
+    REQUIRE(deep.next() == 2);
+    REQUIRE_FALSE(deep.next().has_value());
+    CHECK_FALSE(cg::detail::has_heap_buffer(*control));
+    CHECK(number_of(deep) == before);
+}
+
 TEST_CASE("a C generator keeps the C API's number among C++ generators of many types", "[operations]")
 {
     int destroyed = 0;

@@ -21,13 +21,13 @@ inline constexpr bool lean_frames = false;
 #endif
 
 /// The figures README.md quotes for each CPU, for lean frames: the slice
-/// of the minimal C++ generator and of a minimal C one, and the bytes of a
+/// of the minimal C++ generator and of a minimal C one; and the bytes of a
 /// suspended minimal generator's block in its slab (its control block:
-/// head, saved registers, inline bytes, registry links; and its body).
+/// head, saved registers, inline bytes; and its body of 4 bytes).
 #if defined(__aarch64__)
-inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 48, minimal_generator_bytes = 288;
+inline constexpr std::size_t minimal_slice = 48, minimal_c_slice = 48, minimal_generator_bytes = 264;
 #else
-inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 32, minimal_generator_bytes = 144;
+inline constexpr std::size_t minimal_slice = 32, minimal_c_slice = 32, minimal_generator_bytes = 120;
 #endif
 
 /// Bytes of slice a control block holds itself on this CPU (a new

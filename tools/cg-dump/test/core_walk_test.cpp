@@ -80,7 +80,7 @@ TEST_CASE("read_generators finds every generator of a well-formed image", "[walk
 
     const cg_dump::Record& heap = one.records[1];
     CHECK(heap.label == "one/heap");
-    CHECK(heap.kind == 1); // its ops are the descriptor's C ones
+    CHECK(heap.kind == 1); // its number is the descriptor's c_ops_number, its flag set
     CHECK(heap.capacity == MemoryImage::heap_capacity);
     REQUIRE(heap.slice.size() == MemoryImage::heap_slice);
     CHECK(static_cast<unsigned char>(heap.slice[0]) == 0x80);
