@@ -18,10 +18,12 @@ constinit const GeneratorOps* first_array[first_ops_numbers] = {nullptr, &c_ops}
 constinit std::mutex numbering_lock;
 constinit std::uint32_t next_number = c_ops_number + 1;
 constinit std::uint32_t size = first_ops_numbers;
-// The arrays replaced, kept for the threads that may still read them (and
-// so that leak checkers see them reachable): one per doubling up to 2^24.
-constinit const GeneratorOps** retired[ops_number_bits] = {};
-constinit std::uint32_t retired_count = 0;
+// The arrays replaced, kept for the threads that may still read them, and
+// so that leak checkers see them reachable: one per doubling up to 2^24.
+// `used`: nothing reads them, and without it the stores go (valgrind then
+// found the replaced arrays lost).
+[[gnu::used]] constinit const GeneratorOps** retired[ops_number_bits] = {};
+[[gnu::used]] constinit std::uint32_t retired_count = 0;
 
 /// The array in use, which numbering_lock guards the writes of.
 const GeneratorOps** writable() noexcept { return const_cast<const GeneratorOps**>(ops_by_number); }
