@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -100,58 +101,105 @@ CopyGenerator<long> poisoning_generator(std::size_t bytes)
     });
 }
 
+/// A storm of SIGALRM from a repeating timer for the life of the object,
+/// caught by `handler` on whatever stack is current (no SA_ONSTACK).
+///
+/// The period is `wanted`, or four times what one delivery of the signal
+/// costs here if that is longer, measured first by raising it: under
+/// emulation one delivery may cost more than `wanted`. Under qemu at -O0,
+/// one delivery of use_large_array (16 KiB written) costs 26 us, and 62 us
+/// when fill's loop straddles a page boundary (qemu chains translated
+/// blocks only within a page, so each iteration then goes through its
+/// lookup of the next block). With a signal every 50 us the interrupted
+/// code then got no instruction in between two deliveries and the test
+/// never ended; which loops straddle a page moves with any change to the
+/// binary.
+class SignalStorm {
+public:
+    SignalStorm(void (*handler)(int), std::chrono::microseconds wanted)
+    {
+        struct sigaction action {};
+        action.sa_handler = handler;
+        action.sa_flags = SA_RESTART;
+        sigemptyset(&action.sa_mask);
+        REQUIRE(sigaction(SIGALRM, &action, &previous_) == 0);
+        period_ = std::max(wanted, 4 * delivery_cost());
+        auto microseconds = period_.count();
+        timeval each{microseconds / 1'000'000, microseconds % 1'000'000};
+        itimerval every{each, each};
+        REQUIRE(setitimer(ITIMER_REAL, &every, nullptr) == 0);
+    }
+
+    SignalStorm(const SignalStorm&) = delete;
+    SignalStorm& operator=(const SignalStorm&) = delete;
+
+    /// Stops the timer and restores the previous action, also when a
+    /// failed assertion leaves the test case early.
+    ~SignalStorm()
+    {
+        itimerval off{};
+        setitimer(ITIMER_REAL, &off, nullptr);
+        sigaction(SIGALRM, &previous_, nullptr);
+    }
+
+    std::chrono::microseconds period() const { return period_; }
+
+private:
+    static std::chrono::microseconds delivery_cost()
+    {
+        constexpr int deliveries = 100;
+        auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < deliveries; ++i)
+            raise(SIGALRM); // delivered before raise returns
+        return std::chrono::ceil<std::chrono::microseconds>((std::chrono::steady_clock::now() - start) / deliveries);
+    }
+
+    struct sigaction previous_ {};
+    std::chrono::microseconds period_{};
+};
+
 } // namespace
 
 TEST_CASE("a signal handler with a large stack array meets no stale poison", "[signals]")
 {
-    struct sigaction action {}, previous{};
-    action.sa_handler = use_large_array;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    REQUIRE(sigaction(SIGALRM, &action, &previous) == 0);
-
     std::vector<CopyGenerator<long>> generators;
     for (std::size_t bytes : {64u, 1000u, 4000u, 9000u})
         generators.push_back(poisoning_generator(bytes));
-    itimerval every{{0, 50}, {0, 50}}; // every 50 microseconds
-    REQUIRE(setitimer(ITIMER_REAL, &every, nullptr) == 0);
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    SignalStorm storm(use_large_array, std::chrono::microseconds(50));
+    long before = large_handled.load();
+    auto signals = [&] { return large_handled.load() - before; };
+    // Two seconds and a thousand signals, whichever is later (a slow
+    // handler lengthens the period), but at most a minute.
+    auto start = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::steady_clock::now() - start; };
     long rounds = 0;
-    while (std::chrono::steady_clock::now() < until && rounds < 20'000'000)
+    while ((elapsed() < std::chrono::seconds(2) || signals() < 1000) && elapsed() < std::chrono::minutes(1)
+           && rounds < 20'000'000)
         for (int repeat = 0; repeat < 1000; ++repeat, ++rounds)
             for (auto& generator : generators)
                 REQUIRE(*generator.next() == rounds + 1);
-    itimerval off{};
-    setitimer(ITIMER_REAL, &off, nullptr);
-    sigaction(SIGALRM, &previous, nullptr);
 
-    INFO(large_handled.load() << " signals handled during " << rounds * 4 << " resumes");
-    REQUIRE(large_handled.load() >= 1000);
+    INFO(signals() << " signals, one every " << storm.period().count() << " us, handled during " << rounds * 4
+                   << " resumes");
+    REQUIRE(signals() >= 1000);
 }
 
 TEST_CASE("a signal storm during millions of switches corrupts nothing", "[signals]")
 {
-    struct sigaction action {}, previous{};
-    action.sa_handler = use_stack;
-    action.sa_flags = SA_RESTART; // no SA_ONSTACK: the handler runs on the current stack
-    sigemptyset(&action.sa_mask);
-    REQUIRE(sigaction(SIGALRM, &action, &previous) == 0);
-
     std::vector<CopyGenerator<long>> generators;
     for (int id = 0; id < 64; ++id)
         generators.push_back(checked_generator(id, id % 4 == 0 ? 4096 : 64 + static_cast<std::size_t>(id) * 8));
 
-    itimerval every{{0, 200}, {0, 200}}; // every 200 microseconds
-    REQUIRE(setitimer(ITIMER_REAL, &every, nullptr) == 0);
+    SignalStorm storm(use_stack, std::chrono::microseconds(200));
+    long before = handled.load();
     constexpr long rounds = 20'000; // 1.28 million resumes, twice as many switches
     for (long round = 0; round < rounds; ++round)
         for (int id = 0; id < 64; ++id)
             if (*generators[static_cast<std::size_t>(id)].next() != id * 1'000'000L + round)
                 FAIL("generator " << id << " yielded a wrong value in round " << round);
-    itimerval off{};
-    setitimer(ITIMER_REAL, &off, nullptr);
-    sigaction(SIGALRM, &previous, nullptr);
 
-    INFO(handled.load() << " signals handled during " << rounds * 64 << " resumes");
-    REQUIRE(handled.load() >= 1000);
+    long signals = handled.load() - before;
+    INFO(signals << " signals, one every " << storm.period().count() << " us, handled during " << rounds * 64
+                 << " resumes");
+    REQUIRE(signals >= 1000);
 }
