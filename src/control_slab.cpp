@@ -507,20 +507,20 @@ struct Request {
     return {block, index, set};
 }
 
-} // namespace
-
-std::size_t slab_page_bytes() noexcept { return page_bytes; }
-
-std::size_t slab_bytes(std::size_t pages) noexcept
+/// The blocks a create after a destroy finds first: those the thread kept
+/// of the size, if nothing watches the blocks (ASan, valgrind) and the
+/// allocator is the one the slabs follow. No call: the common create and
+/// destroy save no registers here. Null: ask allocate_control_slowly.
+[[gnu::always_inline]] inline SizeSlabs* kept_blocks(std::size_t size, SlabSet*& set) noexcept
 {
-    // Functions that need not align: room for the pages wherever the
-    // allocation starts (aligned to 16, as malloc's). What precedes the
-    // first page boundary is lost; what follows the last whole page is a
-    // partial page.
-    return pages * page_bytes + page_bytes - 16;
+    std::size_t index = size_class(block_size(size));
+    set = PerThread<SlabSet>::existing();
+    if (index == slab_classes || set == nullptr || watched() || allocator_changes() != set->changes) [[unlikely]]
+        return nullptr;
+    return &set->sizes[index];
 }
 
-void* allocate_control(std::size_t size) noexcept
+[[gnu::noinline]] void* allocate_control_slowly(std::size_t size) noexcept
 {
     auto [block, index, set] = request_for(size);
     if (index == slab_classes) {
@@ -550,7 +550,7 @@ void* allocate_control(std::size_t size) noexcept
     return taken;
 }
 
-void deallocate_control(void* memory, std::size_t size) noexcept
+[[gnu::noinline]] void deallocate_control_slowly(void* memory, std::size_t size) noexcept
 {
     auto [block, index, set] = request_for(size);
     if (index == slab_classes)
@@ -565,6 +565,39 @@ void deallocate_control(void* memory, std::size_t size) noexcept
         return (void)set->free_to_slab(index, memory);
     ++set->counts.kept;
     size_slabs.kept[size_slabs.kept_count++] = memory;
+}
+
+} // namespace
+
+std::size_t slab_page_bytes() noexcept { return page_bytes; }
+
+std::size_t slab_bytes(std::size_t pages) noexcept
+{
+    // Functions that need not align: room for the pages wherever the
+    // allocation starts (aligned to 16, as malloc's). What precedes the
+    // first page boundary is lost; what follows the last whole page is a
+    // partial page.
+    return pages * page_bytes + page_bytes - 16;
+}
+
+void* allocate_control(std::size_t size) noexcept
+{
+    SlabSet* set;
+    SizeSlabs* kept = kept_blocks(size, set);
+    if (kept == nullptr || kept->kept_count == 0) [[unlikely]]
+        return allocate_control_slowly(size);
+    ++set->counts.reused;
+    return kept->kept[--kept->kept_count];
+}
+
+void deallocate_control(void* memory, std::size_t size) noexcept
+{
+    SlabSet* set;
+    SizeSlabs* kept = kept_blocks(size, set);
+    if (kept == nullptr || kept->kept_count == kept_per_size) [[unlikely]]
+        return deallocate_control_slowly(memory, size);
+    ++set->counts.kept;
+    kept->kept[kept->kept_count++] = memory;
 }
 
 void for_each_slab_generator(void (*visit)(Control& generator, void* context), void* context)

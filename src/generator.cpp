@@ -32,7 +32,8 @@ namespace {
 void free_control(Control& generator, std::size_t size) noexcept
 {
     remove_from_registry(generator, size);
-    release_heap_buffer(generator);
+    if (has_heap_buffer(generator)) [[unlikely]]
+        release_heap_buffer(generator);
     generator.~Control();
     deallocate_control(&generator, size);
 }
@@ -41,7 +42,8 @@ void free_control(Control& generator, std::size_t size) noexcept
 void after_finish(Control& generator) noexcept
 {
     generator.head.slice_size = 0;
-    release_heap_buffer(generator);
+    if (has_heap_buffer(generator)) [[unlikely]]
+        release_heap_buffer(generator);
 }
 
 // Its saved exception state lives in this frame, so inside the slice: a
@@ -106,6 +108,62 @@ void discard(Control& generator, const GeneratorOps& ops) noexcept
     after_finish(generator);
 }
 
+/// destroy, for a generator started and not finished, or never started
+/// with a stored body to destroy.
+[[gnu::noinline]] void destroy_slowly(Control& g, State state, const GeneratorOps& ops) noexcept
+{
+    if (state == State::not_started) {
+        ops.destroy_body(body_of(&g));
+        return free_control(g, control_size(ops));
+    }
+    std::uint32_t owner = owner_of(g);
+    bool needs_unwinding = ops.unwind_on_destroy; // started, not finished
+    if (needs_unwinding && owner != this_thread.number)
+        fatal("destroying a started generator on a thread that does not own it: its frames can only be "
+              "unwound on thread #" +
+              std::to_string(owner) + ", whose stack holds its home");
+    if (state == State::running)
+        fatal("destroying a running generator: from inside itself, or from a generator it resumed");
+    if (needs_unwinding) {
+        bool discarded = frames_can_be_discarded(g);
+        count_destroy(discarded);
+        if (discarded)
+            discard(g, ops);
+        else
+            unwind(g);
+    }
+    free_control(g, control_size(ops));
+}
+
+/// claim_for_start, in all but the case it handles itself.
+[[gnu::noinline]] std::size_t claim_for_start_slowly(ResumeFrame& frame)
+{
+    Control* generator = frame.generator;
+    if (generator == nullptr)
+        throw_empty_generator();
+    std::uint32_t here = this_thread.number;    // 0 if this thread has started no generator
+    std::uint32_t owner = owner_of(*generator); // the creator, if not started
+    bool started = state_of(*generator) != State::not_started;
+    if (started && owner != here)
+        throw_wrong_thread(*generator, here);
+    if (started)
+        throw_not_resumable(*generator);
+    ThreadState& thread = thread_for_generators(); // or throws
+    // A generator its creator starts stays where it is: enter() makes it
+    // running, and no other thread may use it meanwhile (that would be a
+    // data race on the generator, as any unsynchronized use from two
+    // threads is). Another thread claims it with a compare-and-swap of its
+    // status, which two such threads racing to start it cannot both win.
+    if (owner != thread.number) {
+        if (!claim_owner(*generator, owner, thread.number))
+            throw_wrong_thread(*generator, thread.number);
+        move_to_this_thread(*generator, owner);
+    }
+    turn_off_fake_stacks();
+    generator->head.saved_errno = *thread.error_number; // it starts with its resumer's
+    return generator->head.headroom;
+}
+
 } // namespace
 
 Control* create(const GeneratorOps& ops, std::size_t headroom)
@@ -145,55 +203,22 @@ void destroy(Control* generator) noexcept
     // program handed it over with synchronization, as it must anyway.
     State state = state_of(g);
     const GeneratorOps& ops = ops_of(g.head);
-    if (state == State::not_started) {
-        if (ops.destroy_body != nullptr)
-            ops.destroy_body(body_of(&g));
+    // The common ends: nothing to unwind or destroy, nothing to check.
+    if (state == State::finished || (state == State::not_started && ops.destroy_body == nullptr)) [[likely]]
         return free_control(g, control_size(ops));
-    }
-    std::uint32_t owner = owner_of(g);
-    bool needs_unwinding = state != State::finished && ops.unwind_on_destroy;
-    if (needs_unwinding && owner != this_thread.number)
-        fatal("destroying a started generator on a thread that does not own it: its frames can only be "
-              "unwound on thread #" +
-              std::to_string(owner) + ", whose stack holds its home");
-    if (state == State::running)
-        fatal("destroying a running generator: from inside itself, or from a generator it resumed");
-    if (needs_unwinding) {
-        bool discarded = frames_can_be_discarded(g);
-        count_destroy(discarded);
-        if (discarded)
-            discard(g, ops);
-        else
-            unwind(g);
-    }
-    free_control(g, control_size(ops));
+    destroy_slowly(g, state, ops);
 }
 
 std::size_t claim_for_start(ResumeFrame& frame)
 {
+    // The common first resume calls nothing: by the thread that created the
+    // generator (which has its registry: it is not exiting), in a program
+    // without ASan (whose fake stacks claim_for_start_slowly turns off).
     Control* generator = frame.generator;
-    if (generator == nullptr)
-        throw_empty_generator();
-    std::uint32_t here = this_thread.number;    // 0 if this thread has started no generator
-    std::uint32_t owner = owner_of(*generator); // the creator, if not started
-    bool started = state_of(*generator) != State::not_started;
-    if (started && owner != here)
-        throw_wrong_thread(*generator, here);
-    if (started)
-        throw_not_resumable(*generator);
-    ThreadState& thread = thread_for_generators(); // or throws
-    // A generator its creator starts stays where it is: enter() makes it
-    // running, and no other thread may use it meanwhile (that would be a
-    // data race on the generator, as any unsynchronized use from two
-    // threads is). Another thread claims it with a compare-and-swap of its
-    // status, which two such threads racing to start it cannot both win.
-    if (owner != thread.number) {
-        if (!claim_owner(*generator, owner, thread.number))
-            throw_wrong_thread(*generator, thread.number);
-        move_to_this_thread(*generator, owner);
-    }
-    turn_off_fake_stacks();
-    generator->head.saved_errno = *thread.error_number; // it starts with its resumer's
+    if (generator == nullptr || status_of(generator->head) != status_of(this_thread.number, State::not_started) ||
+        this_thread_registry == nullptr || fake_stacks_possible()) [[unlikely]]
+        return claim_for_start_slowly(frame);
+    generator->head.saved_errno = *this_thread.error_number; // it starts with its resumer's
     return generator->head.headroom;
 }
 

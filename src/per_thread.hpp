@@ -24,6 +24,8 @@ public:
             make();
         return object;
     }
+    /// The thread's T if it has one already: null otherwise.
+    static T* existing() noexcept { return object; }
 
 private:
     /// Deletes the thread's T at its exit: the destructor of a pthread key

@@ -255,17 +255,31 @@ void enter_in_registry(Control& generator, std::uint32_t status, std::size_t con
     link(registry, generator, listed(control_bytes));
 }
 
+namespace {
+
+/// remove_from_registry, from the point where it holds the lock, for a
+/// generator with a label, or listed, or in a registry its thread released.
+[[gnu::noinline]] void remove_locked(Registry& registry, Control& generator, std::size_t control_bytes) noexcept
+{
+    bool abandoned = unlink(registry, generator, listed(control_bytes));
+    set_status(generator.head, free_status); // walks skip it from now on
+    registry.lock.unlock();
+    if (abandoned)
+        free_registry(&registry);
+}
+
+} // namespace
+
 void remove_from_registry(Control& generator, std::size_t control_bytes) noexcept
 {
     Registry& registry = registry_of(generator);
-    bool abandoned;
-    {
-        std::lock_guard hold(registry.lock);
-        abandoned = unlink(registry, generator, listed(control_bytes));
-        set_status(generator.head, free_status); // walks skip it from now on
-    }
-    if (abandoned)
-        free_registry(&registry);
+    registry.lock.lock();
+    // The common case calls nothing, and so saves no registers.
+    if (!registry.label_index.empty() || listed(control_bytes) || registry.released) [[unlikely]]
+        return remove_locked(registry, generator, control_bytes);
+    --registry.generators;
+    set_status(generator.head, free_status); // walks skip it from now on
+    registry.lock.unlock();
 }
 
 void move_to_this_thread(Control& generator, std::uint32_t from) noexcept

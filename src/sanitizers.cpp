@@ -10,7 +10,7 @@ namespace cg::detail {
 void turn_off_fake_stacks() noexcept
 {
     static std::atomic<bool> done{false};
-    if (&__asan_option_detect_stack_use_after_return == nullptr || done.load(std::memory_order_relaxed))
+    if (!fake_stacks_possible() || done.load(std::memory_order_relaxed))
         return;
     if (done.exchange(true) || __asan_option_detect_stack_use_after_return == 0)
         return;

@@ -65,5 +65,8 @@ inline void unpoison_kept_memory(const void* lowest, std::size_t size) noexcept
 
 /// Turns off ASan's stack-use-after-return detection if it is on.
 void turn_off_fake_stacks() noexcept;
+/// Whether ASan is in the process, whose fake stacks turn_off_fake_stacks
+/// may have to turn off.
+inline bool fake_stacks_possible() noexcept { return &__asan_option_detect_stack_use_after_return != nullptr; }
 
 } // namespace cg::detail

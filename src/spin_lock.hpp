@@ -19,16 +19,25 @@ class SpinLock {
 public:
     void lock() noexcept
     {
-        while (locked_.exchange(true, std::memory_order_acquire))
+        if (locked_.exchange(true, std::memory_order_acquire)) [[unlikely]]
+            wait();
+    }
+    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+private:
+    /// Out of line: a function that takes the lock and calls nothing else
+    /// then saves no registers for it.
+    [[gnu::noinline]] void wait() noexcept
+    {
+        do
             for (unsigned spins = 0; locked_.load(std::memory_order_relaxed); ++spins)
                 if (spins < 100)
                     arch::spin_pause();
                 else
                     sched_yield(); // a walk of the list: let it finish
+        while (locked_.exchange(true, std::memory_order_acquire));
     }
-    void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
-private:
     std::atomic<bool> locked_{false};
 };
 
