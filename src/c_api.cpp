@@ -47,6 +47,7 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
     } catch (...) {
         keep_escaped_exception();
     }
+    finish_entry();
 }
 
 } // namespace

@@ -242,6 +242,8 @@ ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_
 
 ResumeFrame* current_frame() noexcept { return this_thread.current; }
 
+void finish_entry() noexcept { cg_arch_finish(this_thread.current->generator); }
+
 void keep_escaped_exception() noexcept { this_thread.current->exception = std::current_exception(); }
 
 Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive)

@@ -19,9 +19,10 @@
  *                                        above the home (or park its frames
  *                                        for a destroy), copy the slice in;
  *                                        false: too deep, nothing changed
- *   cg_core_entry_returned()             the generator's entry returned,
- *                                        sp at the resumer's saved sp:
- *                                        put parked frames back
+ *   cg_core_entry_returned()             the generator's entry ended
+ *                                        (cg_arch_finish), sp at the
+ *                                        resumer's saved sp: put parked
+ *                                        frames back
  *
  * One case the trampoline copies itself, to spare two calls on the hot
  * path: a small slice (at most CG_SMALL_SLICE bytes) that its buffer holds
@@ -90,6 +91,12 @@ extern const char cg_arch_entry_return[];
  * not grow, jumps to no_room, which must not return. */
 std::uintptr_t cg_arch_suspend_receiving(cg::detail::Control* generator, cg::detail::ResumeFrame* frame,
                                          void (*no_room)());
+/* The end of a generator's entry (cg::detail::finish_entry calls it):
+ * back to the resumer whose S the link frame holds, as a return of the
+ * entry into cg_arch_entry_return would go, but without that `ret`, which
+ * the return stack mispredicts when a resume, not the start, ran the
+ * generator last. Does not return. */
+void cg_arch_finish(cg::detail::Control* generator) noexcept;
 /* Returns `value`; on amd64 with an indirect jump instead of `ret`. The C
  * API's cg_invoke tail-calls it, so that its return to its caller, the
  * first after the switch back, is not mispredicted either. Without the

@@ -78,7 +78,7 @@
 
 /* struct cg_arch_link: the top of the home; offsets from the slice top. */
 #define CG_LINK_RESUMER_SP 0 /* S of the resume in progress */
-#define CG_LINK_RETURN 8     /* where the generator's entry returns: cg_arch_entry_return */
+#define CG_LINK_RETURN 8     /* the entry call's return address: cg_arch_entry_return */
 #define CG_LINK_SIZE 16
 
 #ifndef __ASSEMBLER__

@@ -6,6 +6,7 @@
  *   cg_arch_start    first resume: fix the home, call the generator's entry
  *   cg_arch_resume   copy the slice back home and return into it
  *   cg_arch_suspend  copy the slice out and return to the resumer
+ *   cg_arch_finish   the end of the entry: back to the resumer, finished
  *   cg_arch_suspend_receiving
  *                    the same, and when resumed, return the word received
  *   cg_arch_return_value, cg_arch_return_status
@@ -265,8 +266,9 @@
  *
  * First resume: fixes the home (its top `headroom` bytes below S, rounded
  * down to 16), builds the link frame and calls entry(ctl, frame) below it.
- * Returns through cg_arch_suspend as cg_arch_resume does, or at
- * cg_arch_entry_return when the entry returns: {CG_SWITCH_FINISHED, 0}. */
+ * Returns through cg_arch_suspend as cg_arch_resume does, or when the
+ * entry ends (through cg_arch_finish, or by returning to
+ * cg_arch_entry_return): {CG_SWITCH_FINISHED, 0}. */
         .globl  cg_arch_start
         .type   cg_arch_start, %function
         .p2align 4
@@ -294,6 +296,7 @@ cg_arch_entry_return:
         ldr     x9, [sp, #CG_LINK_RESUMER_SP]   /* x9 = link.resumer_sp: S */
         mov     sp, x9                          /* sp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+.Lfinished:                                     /* (cg_arch_finish joins here, sp = S) */
         bl      cg_core_entry_returned          /* frames parked by a destroy come back */
         ldr     w9, [sp, #CG_RESUMER_FPCR]      /* resumer's FPCR ... */
         msr     fpcr, x9                        /* ... in force */
@@ -302,6 +305,26 @@ cg_arch_entry_return:
         RETURN_TO_RESUMER                       /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_start, .-cg_arch_start
+
+/* void cg_arch_finish(Control* ctl x0);
+ *
+ * The end of a generator's entry, instead of its return (trampoline.h):
+ * from S, read in the link frame, as at cg_arch_entry_return. Does not
+ * return. */
+        .globl  cg_arch_finish
+        .hidden cg_arch_finish                  /* called by the core only */
+        .type   cg_arch_finish, %function
+        .p2align 4
+cg_arch_finish:
+        .cfi_startproc
+        BTI_C                                   /* may be called through a register */
+        ldr     x9, [x0, #CG_CONTROL_SLICE_TOP] /* x9 = the link frame */
+        ldr     x9, [x9, #CG_LINK_RESUMER_SP]   /* x9 = link.resumer_sp: S */
+        mov     sp, x9                          /* sp = S */
+        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+        b       .Lfinished                      /* finished, as the entry's return would be */
+        .cfi_endproc
+        .size   cg_arch_finish, .-cg_arch_finish
 
 /* SwitchResult cg_arch_resume(Control* ctl x0, ResumeFrame* frame x1);
  *

@@ -66,7 +66,7 @@
 #define CG_RESUMER_FRAME_SIZE 64 /* S + 64: the resumer's sp before its call (the CFA) */
 
 /* struct cg_arch_link: the top of the home; offsets from the slice top. */
-#define CG_LINK_RETURN 0     /* where the generator's entry returns: cg_arch_entry_return */
+#define CG_LINK_RETURN 0     /* the entry call's return address: cg_arch_entry_return */
 #define CG_LINK_RESUMER_SP 8 /* S of the resume in progress */
 #define CG_LINK_SIZE 16
 

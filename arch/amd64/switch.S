@@ -6,6 +6,7 @@
  *   cg_arch_start    first resume: fix the home, call the generator's entry
  *   cg_arch_resume   copy the slice back home and jump into it
  *   cg_arch_suspend  copy the slice out and jump back to the resumer
+ *   cg_arch_finish   the end of the entry: back to the resumer, finished
  *   cg_arch_suspend_receiving
  *                    the same, and when resumed, return the word received
  *   cg_arch_return_value, cg_arch_return_status
@@ -232,8 +233,9 @@
  *
  * First resume: fixes the home (its top `headroom` bytes below S, rounded
  * down to 8 mod 16), builds the link frame and calls entry(ctl, frame)
- * below it. Returns through cg_arch_suspend as cg_arch_resume does, or at
- * cg_arch_entry_return when the entry returns: {CG_SWITCH_FINISHED, 0}. */
+ * below it. Returns through cg_arch_suspend as cg_arch_resume does, or
+ * when the entry ends (through cg_arch_finish, or by returning to
+ * cg_arch_entry_return): {CG_SWITCH_FINISHED, 0}. */
         .globl  cg_arch_start
         .type   cg_arch_start, @function
         .p2align 4
@@ -257,6 +259,7 @@ cg_arch_start:
 cg_arch_entry_return:
         mov     (%rsp), %rsp                    /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+.Lfinished:                                     /* (cg_arch_finish joins here, rsp = S) */
         call    cg_core_entry_returned          /* frames parked by a destroy come back */
         ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
         fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
@@ -265,6 +268,24 @@ cg_arch_entry_return:
         RETURN_TO_RESUMER %rcx                  /* its registers back, into its code */
         .cfi_endproc
         .size   cg_arch_start, .-cg_arch_start
+
+/* void cg_arch_finish(Control* ctl rdi);
+ *
+ * The end of a generator's entry, instead of its return (trampoline.h):
+ * from S, read in the link frame, as at cg_arch_entry_return. Does not
+ * return. */
+        .globl  cg_arch_finish
+        .hidden cg_arch_finish                  /* called by the core only */
+        .type   cg_arch_finish, @function
+        .p2align 4
+cg_arch_finish:
+        .cfi_startproc
+        mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = the link frame */
+        mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = link.resumer_sp: S */
+        RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+        jmp     .Lfinished                      /* finished, as the entry's return would be */
+        .cfi_endproc
+        .size   cg_arch_finish, .-cg_arch_finish
 
 /* SwitchResult cg_arch_resume(Control* ctl rdi, ResumeFrame* frame rsi);
  *

@@ -159,6 +159,7 @@ void entry(Control* generator, ResumeFrame* first) noexcept
         // frame, which holds the body's and is part of every slice.
         keep_escaped_exception();
     }
+    finish_entry();
 }
 
 template <class Body>

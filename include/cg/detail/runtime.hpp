@@ -173,6 +173,7 @@ struct ThreadState {
 CG_API extern constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec")));
 
 /// Runs the body on the generator's home: called once, by the trampoline.
+/// It ends with finish_entry() instead of returning.
 using EntryFn = void (*)(Control* generator, ResumeFrame* first) noexcept;
 
 /// What a body's type tells the core, without the type.
@@ -244,6 +245,13 @@ CG_API void after_unusual_switch(ResumeFrame& frame, SwitchResult result);
 /// meets, or forced_unwind, or yields keeping the caught exceptions.
 CG_API ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value);
 CG_API ResumeFrame* current_frame() noexcept;
+/// The end of the running generator's entry: back to its resumer, finished
+/// (arch/<cpu>/switch.S, cg_arch_finish). Does not return; not declared
+/// [[noreturn]], since GCC then takes the entry<> that calls it for cold
+/// code, and stops inlining into it. Without arguments: an argument kept
+/// across the body would be one more register saved in the entry's frame,
+/// which is in every slice.
+CG_API CG_NO_PLT void finish_entry() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
 /// Stores its own return address at *where (once: entry<> calls it while
