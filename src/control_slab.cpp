@@ -273,6 +273,10 @@ struct SlabSet {
     // What every create and destroy reads, first: one cache line.
     const std::uint64_t id = slab_set_ids.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint32_t changes = allocator_changes();
+    /// What kept_blocks compares allocator_changes() with: `changes`, or
+    /// beyond any uint32_t if something watches the blocks (which does not
+    /// change after the library's load).
+    std::uint64_t kept_key = key_for(changes);
     // The slabs into which other threads freed blocks since the last
     // collection: pushed by those threads, taken whole by the owner.
     std::atomic<Slab*> returned_slabs{nullptr};
@@ -449,6 +453,11 @@ struct SlabSet {
     {
         orphan_all();
         changes = allocator_changes();
+        kept_key = key_for(changes);
+    }
+    static std::uint64_t key_for(std::uint32_t changes) noexcept
+    {
+        return std::uint64_t{watched()} << 32 | changes;
     }
 };
 
@@ -509,13 +518,14 @@ struct Request {
 
 /// The blocks a create after a destroy finds first: those the thread kept
 /// of the size, if nothing watches the blocks (ASan, valgrind) and the
-/// allocator is the one the slabs follow. No call: the common create and
-/// destroy save no registers here. Null: ask allocate_control_slowly.
+/// allocator is the one the slabs follow (one comparison: kept_key). No
+/// call: the common create and destroy save no registers here. Null: ask
+/// allocate_control_slowly.
 [[gnu::always_inline]] inline SizeSlabs* kept_blocks(std::size_t size, SlabSet*& set) noexcept
 {
     std::size_t index = size_class(block_size(size));
     set = PerThread<SlabSet>::existing();
-    if (index == slab_classes || set == nullptr || watched() || allocator_changes() != set->changes) [[unlikely]]
+    if (index == slab_classes || set == nullptr || set->kept_key != allocator_changes()) [[unlikely]]
         return nullptr;
     return &set->sizes[index];
 }

@@ -38,7 +38,8 @@ void free_control(Control& generator, std::size_t size) noexcept
     deallocate_control(&generator, size);
 }
 
-/// After the generator finished (its frames all returned).
+/// A generator whose frames are all gone, or all but its entry's end
+/// (finish_entry): no slice, and no heap buffer.
 void after_finish(Control& generator) noexcept
 {
     generator.head.slice_size = 0;
@@ -95,7 +96,6 @@ void unwind(Control& generator) noexcept
     }
     if (result.status != switch_finished)
         fatal("internal error: a generator being unwound did not finish");
-    after_finish(generator);
 }
 
 /// Destroys a suspended generator whose frames have nothing to clean up
@@ -222,12 +222,9 @@ std::size_t claim_for_start(ResumeFrame& frame)
     return generator->head.headroom;
 }
 
-void after_unusual_switch(ResumeFrame& frame, SwitchResult result)
+void throw_resume_too_deep(const ResumeFrame& frame, std::uintptr_t resumer_sp)
 {
-    Control& generator = *frame.generator;
-    if (result.status == switch_too_deep)
-        throw_too_deep(generator, reinterpret_cast<char*>(result.payload)); // nothing was touched
-    after_finish(generator);
+    throw_too_deep(*frame.generator, reinterpret_cast<char*>(resumer_sp));
 }
 
 ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value)
@@ -242,7 +239,12 @@ ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_
 
 ResumeFrame* current_frame() noexcept { return this_thread.current; }
 
-void finish_entry() noexcept { cg_arch_finish(this_thread.current->generator); }
+void finish_entry() noexcept
+{
+    Control* generator = this_thread.current->generator;
+    after_finish(*generator); // on its home still, whose frames are all gone but this one
+    cg_arch_finish(generator);
+}
 
 void keep_escaped_exception() noexcept { this_thread.current->exception = std::current_exception(); }
 

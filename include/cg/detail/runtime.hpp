@@ -238,15 +238,16 @@ CG_API void destroy(Control* generator) noexcept;
 /// of a generator nobody has started: then claims it for this thread and
 /// returns its headroom.
 CG_API std::size_t claim_for_start(ResumeFrame& frame);
-/// After a switch that did not yield: finished, or too deep (throws
-/// resume_depth_error).
-CG_API void after_unusual_switch(ResumeFrame& frame, SwitchResult result);
+/// After a resume the trampoline refused (switch_too_deep, whose payload
+/// is `resumer_sp`): throws resume_depth_error. Nothing was touched.
+[[noreturn]] CG_API void throw_resume_too_deep(const ResumeFrame& frame, std::uintptr_t resumer_sp);
 /// A yield that is not the common one (see suspend): throws the error it
 /// meets, or forced_unwind, or yields keeping the caught exceptions.
 CG_API ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_t value);
 CG_API ResumeFrame* current_frame() noexcept;
-/// The end of the running generator's entry: back to its resumer, finished
-/// (arch/<cpu>/switch.S, cg_arch_finish). Does not return; not declared
+/// The end of the running generator's entry: its slice buffer emptied,
+/// back to its resumer, finished (arch/<cpu>/switch.S, cg_arch_finish).
+/// Does not return; not declared
 /// [[noreturn]], since GCC then takes the entry<> that calls it for cold
 /// code, and stops inlining into it. Without arguments: an argument kept
 /// across the body would be one more register saved in the entry's frame,
@@ -357,8 +358,9 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
     }
     leave(frame, *head_of(generator), status_of(owner, state_after(result.status)));
     if (result.status != switch_yielded) [[unlikely]] {
-        after_unusual_switch(frame, result);
-        return false;
+        if (result.status == switch_too_deep)
+            throw_resume_too_deep(frame, result.payload);
+        return false; // finished: finish_entry() did the rest
     }
     bits = frame.value;
     return true;
