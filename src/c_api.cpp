@@ -47,7 +47,11 @@ void c_entry(Control* generator, ResumeFrame*) noexcept
     } catch (...) {
         keep_escaped_exception();
     }
+#if CG_ENTRY_RETURNS
+    finish_entry_before_return();
+#else
     finish_entry();
+#endif
 }
 
 } // namespace

@@ -107,8 +107,8 @@ bool frames_can_be_discarded(Control& generator) noexcept
     mark_inspected(&pc, sizeof pc);
     mark_inspected(&fp, sizeof fp);
     // From the innermost frame out, each frame at least a return address:
-    // the walk ends at the entry<>'s frame, which returns into the
-    // trampoline. Its return address is the link's, just above the slice
+    // the walk ends at the entry<>'s frame, called by the trampoline.
+    // Its return address is the link's, just above the slice
     // (amd64), or saved in its own frame like any other (aarch64).
     const auto entry_return = reinterpret_cast<std::uintptr_t>(cg_arch_entry_return);
     for (std::size_t frames = 0; frames <= size / sizeof(std::uintptr_t); ++frames) {

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
+#include <type_traits>
 
 #include "allocator.hpp"
 #include "control.hpp"
@@ -273,9 +274,9 @@ struct SlabSet {
     // What every create and destroy reads, first: one cache line.
     const std::uint64_t id = slab_set_ids.fetch_add(1, std::memory_order_relaxed) + 1;
     std::uint32_t changes = allocator_changes();
-    /// What kept_blocks compares allocator_changes() with: `changes`, or
-    /// beyond any uint32_t if something watches the blocks (which does not
-    /// change after the library's load).
+    /// What size_slabs_for_kept compares allocator_changes() with:
+    /// `changes`, or beyond any uint32_t if ASan or valgrind watches the
+    /// blocks (neither comes or goes while the process runs).
     std::uint64_t kept_key = key_for(changes);
     // The slabs into which other threads freed blocks since the last
     // collection: pushed by those threads, taken whole by the owner.
@@ -457,7 +458,12 @@ struct SlabSet {
     }
     static std::uint64_t key_for(std::uint32_t changes) noexcept
     {
-        return std::uint64_t{watched()} << 32 | changes;
+        static_assert(std::is_same_v<decltype(allocator_changes()), std::uint32_t>, "a watcher's key exceeds every count");
+        // Valgrind asked, not under_valgrind: in a program linked with
+        // libcg.a, a static constructor may create a generator before
+        // under_valgrind is initialized.
+        bool watching = poison_to_forget() || running_under_valgrind();
+        return std::uint64_t{watching} << 32 | changes;
     }
 };
 
@@ -516,12 +522,12 @@ struct Request {
     return {block, index, set};
 }
 
-/// The blocks a create after a destroy finds first: those the thread kept
-/// of the size, if nothing watches the blocks (ASan, valgrind) and the
-/// allocator is the one the slabs follow (one comparison: kept_key). No
-/// call: the common create and destroy save no registers here. Null: ask
-/// allocate_control_slowly.
-[[gnu::always_inline]] inline SizeSlabs* kept_blocks(std::size_t size, SlabSet*& set) noexcept
+/// The thread's slabs of a size, whose kept blocks a create after a
+/// destroy finds first, if nothing watches the blocks (ASan, valgrind) and
+/// the allocator is the one the slabs follow (one comparison: kept_key).
+/// No call: the common create and destroy save no registers here. Null:
+/// the *_slowly functions do the rest.
+[[gnu::always_inline]] inline SizeSlabs* size_slabs_for_kept(std::size_t size, SlabSet*& set) noexcept
 {
     std::size_t index = size_class(block_size(size));
     set = PerThread<SlabSet>::existing();
@@ -593,7 +599,7 @@ std::size_t slab_bytes(std::size_t pages) noexcept
 void* allocate_control(std::size_t size) noexcept
 {
     SlabSet* set;
-    SizeSlabs* kept = kept_blocks(size, set);
+    SizeSlabs* kept = size_slabs_for_kept(size, set);
     if (kept == nullptr || kept->kept_count == 0) [[unlikely]]
         return allocate_control_slowly(size);
     ++set->counts.reused;
@@ -603,7 +609,7 @@ void* allocate_control(std::size_t size) noexcept
 void deallocate_control(void* memory, std::size_t size) noexcept
 {
     SlabSet* set;
-    SizeSlabs* kept = kept_blocks(size, set);
+    SizeSlabs* kept = size_slabs_for_kept(size, set);
     if (kept == nullptr || kept->kept_count == kept_per_size) [[unlikely]]
         return deallocate_control_slowly(memory, size);
     ++set->counts.kept;

@@ -73,7 +73,7 @@ SwitchResult resume_to_unwind(ResumeFrame& frame) noexcept
 
 /// Runs the destructors of a suspended generator's frames: resumes it to
 /// unwind, so that its pending yield throws forced_unwind, which its entry
-/// catches before returning. If the destroyer's own frames reach into the
+/// catches before it ends. If the destroyer's own frames reach into the
 /// home, they are parked meanwhile (parking.hpp): the resume in progress
 /// then lives on the heap with room for them.
 void unwind(Control& generator) noexcept
@@ -242,9 +242,11 @@ ResumeFrame* current_frame() noexcept { return this_thread.current; }
 void finish_entry() noexcept
 {
     Control* generator = this_thread.current->generator;
-    after_finish(*generator); // on its home still, whose frames are all gone but this one
+    after_finish(*generator); // on its home still, whose frames are all gone but its entry's
     cg_arch_finish(generator);
 }
+
+void finish_entry_before_return() noexcept { after_finish(*this_thread.current->generator); }
 
 void keep_escaped_exception() noexcept { this_thread.current->exception = std::current_exception(); }
 

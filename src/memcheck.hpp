@@ -38,10 +38,13 @@ inline void mark_inspected(const void* bytes, std::size_t size)
 #endif
 }
 
-/// Whether the program runs under valgrind.
+/// Whether the program runs under valgrind: asked (a client request), and
+/// as remembered at the library's load.
 #if CG_HAVE_MEMCHECK
-inline const bool under_valgrind = [] { return RUNNING_ON_VALGRIND != 0; }();
+inline bool running_under_valgrind() noexcept { return RUNNING_ON_VALGRIND != 0; }
+inline const bool under_valgrind = running_under_valgrind();
 #else
+inline bool running_under_valgrind() noexcept { return false; }
 inline constexpr bool under_valgrind = false;
 #endif
 

@@ -4,7 +4,7 @@
 // Unwinding the generator means running its frames at home, where the
 // destroyer's frames now are. So those frames, [the destroyer's saved sp,
 // the home's top), are parked on the heap first, the generator runs there
-// until its entry returns, and the frames are put back before the
+// until its entry ends, and the frames are put back before the
 // trampoline returns to the destroyer (src/trampoline.cpp does both, with
 // the stack pointer below them). Meanwhile nothing may live in the parked
 // frames: the resume in progress is this heap object, not a local.

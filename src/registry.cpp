@@ -257,9 +257,11 @@ void enter_in_registry(Control& generator, std::uint32_t status, std::size_t con
 
 namespace {
 
-/// remove_from_registry, from the point where it holds the lock, for a
-/// generator with a label, or listed, or in a registry its thread released.
-[[gnu::noinline]] void remove_locked(Registry& registry, Control& generator, std::size_t control_bytes) noexcept
+/// The rest of remove_from_registry, which took the registry's lock (this
+/// releases it), for a generator with a label, or listed, or in a registry
+/// its thread released. remove_from_registry does what this does (unlink's
+/// count and the status) for the others, with no call.
+[[gnu::noinline]] void remove_slowly(Registry& registry, Control& generator, std::size_t control_bytes) noexcept
 {
     bool abandoned = unlink(registry, generator, listed(control_bytes));
     set_status(generator.head, free_status); // walks skip it from now on
@@ -276,7 +278,7 @@ void remove_from_registry(Control& generator, std::size_t control_bytes) noexcep
     registry.lock.lock();
     // The common case calls nothing, and so saves no registers.
     if (!registry.label_index.empty() || listed(control_bytes) || registry.released) [[unlikely]]
-        return remove_locked(registry, generator, control_bytes);
+        return remove_slowly(registry, generator, control_bytes);
     --registry.generators;
     set_status(generator.head, free_status); // walks skip it from now on
     registry.lock.unlock();

@@ -62,7 +62,7 @@
  * low two bits are the generator's state after the switch (State in
  * cg/detail/runtime.hpp: suspended 1, finished 3). */
 #define CG_SWITCH_YIELDED 1  /* the generator yielded; the value is in its ResumeFrame */
-#define CG_SWITCH_FINISHED 3 /* its entry returned */
+#define CG_SWITCH_FINISHED 3 /* its entry ended */
 #define CG_SWITCH_TOO_DEEP 5 /* refused: the resumer reaches into the home; payload = its saved sp */
 
 #ifdef __cplusplus

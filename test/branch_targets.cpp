@@ -7,7 +7,7 @@
 // note, so no program linked with them is marked, whatever its own objects
 // say (README.md, "CPUs"). This program therefore guards the code of
 // libcg.so and its own itself, as such a loader would, runs generators
-// through every switch (start, yield, resume, return, a throw through the
+// through every switch (start, yield, resume, the end, a throw through the
 // trampoline, destroys that unwind a suspended slice, nesting, the C API),
 // and unguards before exit, whose startup-file code has no landing pads.
 // It first shows that the guard is enforced here: a call to a guarded page

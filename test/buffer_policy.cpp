@@ -88,6 +88,22 @@ TEST_CASE("a buffer grown for a deep yield shrinks at the second shallow yield a
     CHECK(cg_test::allocations_made() == made);
 }
 
+TEST_CASE("a generator's heap buffer goes back when it finishes, before it is destroyed", "[buffer_policy]")
+{
+    CopyGenerator<int> g([](Yielder<int>& y) {
+        y.yield(0);
+        yield_from_depth(y, 1, deep); // its last yield, with its slice on the heap
+    });
+    REQUIRE(g.next() == 0);
+    REQUIRE(g.next() == 1);
+    REQUIRE(g.buffer_capacity() >= deep);
+    std::size_t with_heap_buffer = cg_test::outstanding_allocations();
+    REQUIRE_FALSE(g.next().has_value());
+    CHECK(g.done());
+    CHECK(g.buffer_capacity() == cg_test::inline_capacity());
+    CHECK(cg_test::outstanding_allocations() == with_heap_buffer - 1);
+}
+
 TEST_CASE("a minimal generator's buffer goes back to the inline bytes, not to the heap", "[buffer_policy]")
 {
     std::size_t before = cg_test::outstanding_allocations();

@@ -281,7 +281,7 @@ cg_arch_start:
         and     x11, x11, #-16                  /* aligned down to 16, */
         sub     x11, x11, #CG_LINK_SIZE         /* minus the link: the slice top */
         str     x11, [x0, #CG_CONTROL_SLICE_TOP] /* the home is fixed from now on */
-        adr     x12, .Lentry_return             /* x12 = where the entry returns */
+        adr     x12, .Lentry_return             /* x12 = the entry call's return address */
         stp     x10, x12, [x11]                 /* link: {S, that address} */
         mov     sp, x11                         /* sp = the link (below S) */
         /* CFA = *sp + 176, the resumer the link names: unwinders go on into it from
@@ -317,9 +317,9 @@ cg_arch_entry_return:
         .p2align 4
 cg_arch_finish:
         .cfi_startproc
-        BTI_C                                   /* may be called through a register */
-        ldr     x9, [x0, #CG_CONTROL_SLICE_TOP] /* x9 = the link frame */
-        ldr     x9, [x9, #CG_LINK_RESUMER_SP]   /* x9 = link.resumer_sp: S */
+        BTI_C                                   /* a linker's veneer may branch here through x16 */
+        ldr     x29, [x0, #CG_CONTROL_SLICE_TOP] /* x29 = the link frame, as after the entry's return */
+        ldr     x9, [x29, #CG_LINK_RESUMER_SP]  /* x9 = link.resumer_sp: S */
         mov     sp, x9                          /* sp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
         b       .Lfinished                      /* finished, as the entry's return would be */
@@ -376,7 +376,7 @@ cg_arch_resume:
         tst     w0, #0xff                       /* refused? */
         b.eq    .Lrefused                       /* yes: the resumer is too deep */
 .Lrestored:
-        adr     x12, .Lentry_return             /* x12 = where the entry returns */
+        adr     x12, .Lentry_return             /* x12 = the entry call's return address */
         stp     x23, x12, [x21]                 /* link: {S, that address} */
         mov     x9, x23                         /* x9 = S, the CFA's base from here on */
         .cfi_def_cfa x9, CG_RESUMER_FRAME_SIZE

@@ -283,6 +283,7 @@ cg_arch_finish:
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = the link frame */
         mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
+        mov     CG_RESUMER_RBP(%rsp), %rbp      /* the resumer's frame pointer, as after a return */
         jmp     .Lfinished                      /* finished, as the entry's return would be */
         .cfi_endproc
         .size   cg_arch_finish, .-cg_arch_finish
@@ -339,7 +340,7 @@ cg_arch_resume:
         jz      .Lrefused                       /* yes: the resumer is too deep */
 .Lrestored:
         mov     %rbp, CG_LINK_RESUMER_SP(%r13)  /* link: S */
-        lea     cg_arch_entry_return(%rip), %rax /* rax = where the entry returns ... */
+        lea     cg_arch_entry_return(%rip), %rax /* rax = the entry call's return address ... */
         mov     %rax, CG_LINK_RETURN(%r13)      /* ... into the link */
         mov     %rbp, %rdx                      /* rdx = S, the CFA's base from here on */
         .cfi_def_cfa_register %rdx

@@ -159,7 +159,11 @@ void entry(Control* generator, ResumeFrame* first) noexcept
         // frame, which holds the body's and is part of every slice.
         keep_escaped_exception();
     }
+#if CG_ENTRY_RETURNS
+    finish_entry_before_return();
+#else
     finish_entry();
+#endif
 }
 
 template <class Body>

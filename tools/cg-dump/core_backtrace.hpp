@@ -19,7 +19,7 @@ struct SuspendedStack {
     const std::string* slice = nullptr;
     std::uint64_t pc = 0, sp = 0; ///< where it continues
     std::vector<std::pair<int, std::uint64_t>> registers; ///< saved ones, by DWARF number
-    std::uint64_t entry_return = 0; ///< where the generator's entry returns (0: unknown)
+    std::uint64_t entry_return = 0; ///< the return address of the entry's call (0: unknown)
 };
 
 /// The frames, innermost first, down to the generator's entry (none in a

@@ -39,6 +39,25 @@
 #define CG_HOT_PATH inline
 #endif
 
+/// Whether a generator's entry returns at its end (into cg_arch_entry_return)
+/// instead of ending with finish_entry(), which does not return: in code
+/// compiled with ThreadSanitizer, which pairs every function's entry with
+/// its return on a shadow call stack (an entry that never returned would
+/// leave its record there, and each finished generator one more), or with
+/// AddressSanitizer, whose epilogue takes the poison of the frame's red
+/// zones off the stack (left there, the resumer's next calls would meet
+/// it).
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define CG_ENTRY_RETURNS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define CG_ENTRY_RETURNS 1
+#endif
+#endif
+#ifndef CG_ENTRY_RETURNS
+#define CG_ENTRY_RETURNS 0
+#endif
+
 namespace cg::detail {
 
 /// A generator's control block. Its head (ControlHead) is described here
@@ -173,7 +192,8 @@ struct ThreadState {
 CG_API extern constinit thread_local ThreadState this_thread __attribute__((tls_model("initial-exec")));
 
 /// Runs the body on the generator's home: called once, by the trampoline.
-/// It ends with finish_entry() instead of returning.
+/// It ends with finish_entry() instead of returning (but see
+/// CG_ENTRY_RETURNS).
 using EntryFn = void (*)(Control* generator, ResumeFrame* first) noexcept;
 
 /// What a body's type tells the core, without the type.
@@ -253,6 +273,9 @@ CG_API ResumeFrame* current_frame() noexcept;
 /// across the body would be one more register saved in the entry's frame,
 /// which is in every slice.
 CG_API CG_NO_PLT void finish_entry() noexcept;
+/// The same for an entry that returns (CG_ENTRY_RETURNS): empties the slice
+/// buffer, and returns.
+CG_API void finish_entry_before_return() noexcept;
 CG_API void keep_escaped_exception() noexcept; // in a catch block: hand the exception to the resumer
 CG_API Control* generator_for_free_yield(const std::type_info& yield, const std::type_info& receive);
 /// Stores its own return address at *where (once: entry<> calls it while
@@ -360,7 +383,7 @@ CG_HOT_PATH bool resume(ResumeFrame& frame, std::uintptr_t& bits)
     if (result.status != switch_yielded) [[unlikely]] {
         if (result.status == switch_too_deep)
             throw_resume_too_deep(frame, result.payload);
-        return false; // finished: finish_entry() did the rest
+        return false; // finished: finish_entry() (or finish_entry_before_return) did the rest
     }
     bits = frame.value;
     return true;
