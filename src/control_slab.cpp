@@ -85,8 +85,10 @@ static_assert(offsetof(ControlHead, status) < status_word_bytes);
 // While free, a block is off limits to the program, as freed memory is:
 // ASan and memcheck report a use of a destroyed generator's memory, as they
 // would without the slabs. Out of line, so that the hot paths keep their
-// registers.
-bool watched() noexcept { return poison_to_forget() || under_valgrind; }
+// registers. Valgrind asked each time, not under_valgrind: in a program
+// linked with libcg.a, a static constructor may create a generator before
+// that is initialized.
+bool watched() noexcept { return poison_to_forget() || running_under_valgrind(); }
 [[gnu::noinline, gnu::cold]] void hide(const void* bytes, std::size_t size) noexcept
 {
     poison_kept_memory(bytes, size);
@@ -459,11 +461,7 @@ struct SlabSet {
     static std::uint64_t key_for(std::uint32_t changes) noexcept
     {
         static_assert(std::is_same_v<decltype(allocator_changes()), std::uint32_t>, "a watcher's key exceeds every count");
-        // Valgrind asked, not under_valgrind: in a program linked with
-        // libcg.a, a static constructor may create a generator before
-        // under_valgrind is initialized.
-        bool watching = poison_to_forget() || running_under_valgrind();
-        return std::uint64_t{watching} << 32 | changes;
+        return std::uint64_t{watched()} << 32 | changes;
     }
 };
 

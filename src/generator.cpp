@@ -239,7 +239,21 @@ ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::uintptr_
 
 ResumeFrame* current_frame() noexcept { return this_thread.current; }
 
-void finish_entry() noexcept
+// finish_entry never returns, in a library built with any instrumentation
+// too: none may pair its entry with a return (TSan's shadow call stack,
+// -finstrument-functions) or poison its frame (ASan). (Clang keeps TSan's
+// entry and exit records under no_sanitize; its attribute for none is
+// another.)
+#if defined(__clang__) && defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define CG_UNINSTRUMENTED __attribute__((disable_sanitizer_instrumentation, no_instrument_function))
+#endif
+#endif
+#ifndef CG_UNINSTRUMENTED
+#define CG_UNINSTRUMENTED __attribute__((no_sanitize("address", "thread"), no_instrument_function))
+#endif
+
+CG_UNINSTRUMENTED void finish_entry() noexcept
 {
     Control* generator = this_thread.current->generator;
     after_finish(*generator); // on its home still, whose frames are all gone but its entry's

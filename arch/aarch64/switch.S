@@ -34,6 +34,12 @@
 #include "frame_layout.h"
 #include "macro_contracts.inc" /* NOT_AMONG */
 
+/* At the end of a generator, x29 = S names the resumer's saved x29 and x30,
+ * as a frame record does. */
+.if CG_RESUMER_X29 != 0 || CG_RESUMER_X30 != 8
+.error "switch.S takes the resumer's saved x29 and x30 at S for a frame record"
+.endif
+
 /* The link is written with one stp: {S, return address}. */
 .if CG_LINK_RESUMER_SP != 0 || CG_LINK_RETURN != 8
 .error "switch.S stores the link frame as the pair {S, return address}"
@@ -297,6 +303,7 @@ cg_arch_entry_return:
         mov     sp, x9                          /* sp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
 .Lfinished:                                     /* (cg_arch_finish joins here, sp = S) */
+        mov     x29, sp                         /* x29 = the resumer's {x29, x30}: a frame record */
         bl      cg_core_entry_returned          /* frames parked by a destroy come back */
         ldr     w9, [sp, #CG_RESUMER_FPCR]      /* resumer's FPCR ... */
         msr     fpcr, x9                        /* ... in force */
@@ -318,8 +325,8 @@ cg_arch_entry_return:
 cg_arch_finish:
         .cfi_startproc
         BTI_C                                   /* a linker's veneer may branch here through x16 */
-        ldr     x29, [x0, #CG_CONTROL_SLICE_TOP] /* x29 = the link frame, as after the entry's return */
-        ldr     x9, [x29, #CG_LINK_RESUMER_SP]  /* x9 = link.resumer_sp: S */
+        ldr     x9, [x0, #CG_CONTROL_SLICE_TOP] /* x9 = the link frame */
+        ldr     x9, [x9, #CG_LINK_RESUMER_SP]   /* x9 = link.resumer_sp: S */
         mov     sp, x9                          /* sp = S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
         b       .Lfinished                      /* finished, as the entry's return would be */

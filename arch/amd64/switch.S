@@ -29,6 +29,12 @@
 #include "frame_layout.h"
 #include "macro_contracts.inc" /* NOT_AMONG */
 
+/* At the end of a generator, rbp names the resumer's saved rbp and its
+ * return address above it, as a frame record does. */
+.if CG_RESUMER_RBP + 8 != CG_RESUMER_FRAME_SIZE - 8
+.error "switch.S takes the resumer's saved rbp and return address for a frame record"
+.endif
+
 /* The resumer's registers below its return address: rsp becomes S, 16-byte
  * aligned (cg_arch_resumer_frame). */
 .macro SAVE_RESUMER
@@ -260,6 +266,7 @@ cg_arch_entry_return:
         mov     (%rsp), %rsp                    /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
 .Lfinished:                                     /* (cg_arch_finish joins here, rsp = S) */
+        lea     CG_RESUMER_RBP(%rsp), %rbp      /* rbp = the resumer's {rbp, return address}: a frame record */
         call    cg_core_entry_returned          /* frames parked by a destroy come back */
         ldmxcsr CG_RESUMER_MXCSR(%rsp)          /* resumer's MXCSR */
         fldcw   CG_RESUMER_X87CW(%rsp)          /* resumer's x87 control word */
@@ -283,7 +290,6 @@ cg_arch_finish:
         mov     CG_CONTROL_SLICE_TOP(%rdi), %rax /* rax = the link frame */
         mov     CG_LINK_RESUMER_SP(%rax), %rsp  /* rsp = link.resumer_sp: S */
         RESUMER_FRAME_CFI                       /* unwinding: from the resumer's call */
-        mov     CG_RESUMER_RBP(%rsp), %rbp      /* the resumer's frame pointer, as after a return */
         jmp     .Lfinished                      /* finished, as the entry's return would be */
         .cfi_endproc
         .size   cg_arch_finish, .-cg_arch_finish
