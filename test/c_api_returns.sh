@@ -4,11 +4,9 @@
 # "Performance"): cg_invoke and cg_resume end with a tail call to the
 # trampoline's cg_arch_return_value (cg_arch_return_status, the same code),
 # and cg_yield's common case with one to cg_arch_suspend_receiving; and the
-# end of every generator's entry, finish_entry, with one to cg_arch_finish
-# (the entry<> of a C++ generator, in the program, tail-calls finish_entry
-# the same way). If the
-# compiler stops making these tail calls, everything still works, only
-# slower: this test is what notices.
+# end of every generator's entry, finish_entry, with one to cg_arch_finish.
+# If the compiler stops making these tail calls, everything still works,
+# only slower: this test is what notices.
 set -eu
 objdump=$1 library=$2
 

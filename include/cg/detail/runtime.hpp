@@ -267,11 +267,10 @@ CG_API ResumeFrame* suspend_slowly(Control* generator, DeliverFn deliver, std::u
 CG_API ResumeFrame* current_frame() noexcept;
 /// The end of the running generator's entry: its slice buffer emptied,
 /// back to its resumer, finished (arch/<cpu>/switch.S, cg_arch_finish).
-/// Does not return; not declared
-/// [[noreturn]], since GCC then takes the entry<> that calls it for cold
-/// code, and stops inlining into it. Without arguments: an argument kept
-/// across the body would be one more register saved in the entry's frame,
-/// which is in every slice.
+/// Does not return; not declared [[noreturn]], since GCC then takes the
+/// entry<> that calls it for cold code, and stops inlining into it.
+/// Without arguments: an argument kept across the body would be one more
+/// register saved in the entry's frame, which is in every slice.
 CG_API CG_NO_PLT void finish_entry() noexcept;
 /// The same for an entry that returns (CG_ENTRY_RETURNS): empties the slice
 /// buffer, and returns.
